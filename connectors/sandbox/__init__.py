@@ -1,0 +1,1 @@
+"""Local HTTP fakes of each channel's API, serving the channels' published payload shapes."""

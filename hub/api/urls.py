@@ -1,0 +1,39 @@
+"""The REST API, version 1: every endpoint is scoped to the caller's tenant."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import DefaultRouter
+
+from hub.api.auth import ObtainTokenView
+from hub.catalog.api import ProductViewSet, SKUViewSet
+from warehouse.api import (
+    BinViewSet,
+    StockAdjustView,
+    StockLevelViewSet,
+    StockMovementViewSet,
+    StockMoveView,
+    WarehouseViewSet,
+)
+
+router = DefaultRouter()
+router.register("products", ProductViewSet, basename="product")
+router.register("skus", SKUViewSet, basename="sku")
+router.register("warehouses", WarehouseViewSet, basename="warehouse")
+router.register("bins", BinViewSet, basename="bin")
+router.register("stock/movements", StockMovementViewSet, basename="stock-movement")
+router.register("stock", StockLevelViewSet, basename="stock")
+
+urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("stock/adjust/", StockAdjustView.as_view(), name="stock-adjust"),
+    path("stock/move/", StockMoveView.as_view(), name="stock-move"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
+    path(
+        "docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]), name="api-docs"
+    ),
+    path(
+        "redoc/", SpectacularRedocView.as_view(url_name="api-schema", permission_classes=[AllowAny]), name="api-redoc"
+    ),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,103 @@
+"""Indian tax and address facts: GST state codes, GSTIN checksum, PIN codes, HSN codes, GST rates."""
+
+import re
+from decimal import Decimal
+
+# GST state codes (first two digits of a GSTIN), as the GST portal lists them.
+STATE_CODES: dict[str, str] = {
+    "01": "Jammu and Kashmir",
+    "02": "Himachal Pradesh",
+    "03": "Punjab",
+    "04": "Chandigarh",
+    "05": "Uttarakhand",
+    "06": "Haryana",
+    "07": "Delhi",
+    "08": "Rajasthan",
+    "09": "Uttar Pradesh",
+    "10": "Bihar",
+    "11": "Sikkim",
+    "12": "Arunachal Pradesh",
+    "13": "Nagaland",
+    "14": "Manipur",
+    "15": "Mizoram",
+    "16": "Tripura",
+    "17": "Meghalaya",
+    "18": "Assam",
+    "19": "West Bengal",
+    "20": "Jharkhand",
+    "21": "Odisha",
+    "22": "Chhattisgarh",
+    "23": "Madhya Pradesh",
+    "24": "Gujarat",
+    "26": "Dadra and Nagar Haveli and Daman and Diu",
+    "27": "Maharashtra",
+    "29": "Karnataka",
+    "30": "Goa",
+    "31": "Lakshadweep",
+    "32": "Kerala",
+    "33": "Tamil Nadu",
+    "34": "Puducherry",
+    "35": "Andaman and Nicobar Islands",
+    "36": "Telangana",
+    "37": "Andhra Pradesh",
+    "38": "Ladakh",
+}
+STATE_CHOICES = [(code, name) for code, name in STATE_CODES.items()]
+_STATE_BY_NAME = {name.lower(): code for code, name in STATE_CODES.items()}
+
+# GST rates in force (per cent), including the special rates (gold 3, rough diamonds 0.25, 1.5, 0.1)
+# and the slabs before the 2025 rationalisation (12, 28), which goods may still carry.
+GST_RATES = tuple(
+    Decimal(rate) for rate in ("0", "0.1", "0.25", "1", "1.5", "3", "5", "6", "7.5", "12", "18", "28", "40")
+)
+
+_GSTIN_RE = re.compile(r"^[0-9]{2}[A-Z0-9]{10}[1-9A-Z]Z[0-9A-Z]$")
+_GSTIN_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_PINCODE_RE = re.compile(r"^[1-9][0-9]{5}$")
+_HSN_RE = re.compile(r"^(?:[0-9]{4}|[0-9]{6}|[0-9]{8})$")
+
+
+def state_code(value: str) -> str | None:
+    """The GST state code for a code ("27") or a state name ("Maharashtra"), else None."""
+    value = (value or "").strip()
+    if value.zfill(2) in STATE_CODES and value.isdigit():
+        return value.zfill(2)
+    return _STATE_BY_NAME.get(value.lower())
+
+
+def gstin_check_digit(first14: str) -> str:
+    total = 0
+    for index, char in enumerate(first14):
+        product = _GSTIN_ALPHABET.index(char) * (2 if index % 2 else 1)
+        total += product // 36 + product % 36
+    return _GSTIN_ALPHABET[(36 - total % 36) % 36]
+
+
+def gstin_error(gstin: str) -> str | None:
+    """Why ``gstin`` is not a valid GSTIN, or None if it is."""
+    if not _GSTIN_RE.match(gstin):
+        return "A GSTIN is 15 characters: state code, PAN, entity number, 'Z' and a check character."
+    if gstin[:2] not in STATE_CODES:
+        return f"{gstin[:2]} is not a GST state code."
+    if gstin_check_digit(gstin[:14]) != gstin[14]:
+        return "The GSTIN's check character does not match; check for a typing mistake."
+    return None
+
+
+def pincode_error(pincode: str) -> str | None:
+    if not _PINCODE_RE.match(pincode or ""):
+        return "A PIN code is 6 digits and does not start with 0."
+    return None
+
+
+def hsn_error(hsn: str) -> str | None:
+    if not _HSN_RE.match(hsn or ""):
+        return "An HSN code is 4, 6 or 8 digits."
+    return None
+
+
+def gst_rate_error(rate: Decimal) -> str | None:
+    if rate not in GST_RATES:
+        listed = ", ".join(str(r) for r in GST_RATES)
+        return f"{rate} is not a GST rate; use one of {listed}."
+    return None

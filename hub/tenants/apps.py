@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class TenantsConfig(AppConfig):
+    name = "hub.tenants"
+    label = "tenants"
+    verbose_name = "Tenants and users"
+
+    def ready(self) -> None:
+        from hub.tenants.roles import ensure_role_groups
+
+        post_migrate.connect(ensure_role_groups, sender=self)

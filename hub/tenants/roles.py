@@ -1,0 +1,62 @@
+"""The four roles. A role is a Django group of the same name, which also carries the admin permissions
+that role has on the business models (tenant scoping is applied on top, see ``hub.core.admin``)."""
+
+from django.db import models
+
+READ = ("view",)
+WRITE = ("view", "add", "change", "delete")
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    OPERATIONS = "operations", "Operations"
+    PICKER = "picker", "Picker"
+    FINANCE = "finance", "Finance"
+
+
+ALL_ROLES = frozenset(Role.values)
+STAFF_ROLES = frozenset({Role.ADMIN, Role.OPERATIONS, Role.FINANCE})
+
+# Admin-site permissions per role: {app_label: {model: actions}}; "*" is every model of the app.
+ADMIN_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    Role.ADMIN: {
+        "catalog": {"*": WRITE},
+        "warehouse": {"*": WRITE, "stockmovement": READ, "stocklevel": READ},
+        "core": {"importjob": READ},
+        "tenants": {"user": WRITE},
+    },
+    Role.OPERATIONS: {
+        "catalog": {"*": WRITE},
+        "warehouse": {"*": WRITE, "stockmovement": READ, "stocklevel": READ},
+        "core": {"importjob": READ},
+    },
+    Role.FINANCE: {
+        "catalog": {"*": READ},
+        "warehouse": {"*": READ},
+        "core": {"importjob": READ},
+    },
+    Role.PICKER: {},
+}
+
+
+def ensure_role_groups(**kwargs) -> None:
+    """Create the role groups and give each its admin permissions (runs after every migrate)."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+
+    for role, grants in ADMIN_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for app_label, per_model in grants.items():
+            try:
+                app = apps.get_app_config(app_label)
+            except LookupError:
+                continue
+            for model in app.get_models():
+                name = model._meta.model_name
+                actions = per_model.get(name, per_model.get("*", ()))
+                wanted += [f"{action}_{name}" for action in actions]
+        perms = Permission.objects.filter(
+            content_type__app_label__in=list(grants), codename__in=wanted
+        )
+        group.permissions.set(perms)

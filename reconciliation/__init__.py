@@ -1,0 +1,1 @@
+"""Settlement and remittance parsers, fee rate cards, matcher, discrepancy rules, workbook export."""

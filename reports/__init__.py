@@ -1,0 +1,1 @@
+"""Sales, inventory, order and channel reports; CSV/XLSX exports; dashboard figures."""

@@ -1,0 +1,1 @@
+"""Celery tasks and beat schedule: sync orchestration, locks, rate limiter, retries, bulk jobs."""
