@@ -104,7 +104,7 @@ class StrictIntegerField(serializers.IntegerField):
     default_error_messages = {"invalid": "A whole number of units is required."}
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or isinstance(data, float) and not data.is_integer():
+        if isinstance(data, bool) or (isinstance(data, float) and not data.is_integer()):
             self.fail("invalid")
         if isinstance(data, str) and not data.strip().lstrip("-").isdigit():
             self.fail("invalid")

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from hub.catalog import rules
-from hub.catalog.models import SKU, Barcode, BundleComponent, Product
+from hub.catalog.models import SKU, Barcode, Product
 
 
 class ProductSerializer(serializers.ModelSerializer):

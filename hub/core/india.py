@@ -42,7 +42,7 @@ STATE_CODES: dict[str, str] = {
     "37": "Andhra Pradesh",
     "38": "Ladakh",
 }
-STATE_CHOICES = [(code, name) for code, name in STATE_CODES.items()]
+STATE_CHOICES = list(STATE_CODES.items())
 _STATE_BY_NAME = {name.lower(): code for code, name in STATE_CODES.items()}
 
 # GST rates in force (per cent), including the special rates (gold 3, rough diamonds 0.25, 1.5, 0.1)

@@ -1,0 +1,68 @@
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from hub.celery import app as celery_app
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks_and_clean_cache():
+    """Tasks run in-process in ordinary tests (the schedules tests start real workers themselves)."""
+    celery_app.conf.task_always_eager = True
+    cache.clear()
+    return
+
+
+@pytest.fixture
+def postgres():
+    """Skip, saying why, unless the suite runs on PostgreSQL (DATABASE_URL)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL (CI's .ci/run does)")
+
+
+@pytest.fixture
+def tenant(db):
+    return factories.make_tenant("Acme Apparel", slug="acme")
+
+
+@pytest.fixture
+def other_tenant(db):
+    return factories.make_tenant("Rival Retail", slug="rival")
+
+
+@pytest.fixture
+def warehouse(tenant):
+    return factories.make_warehouse(tenant, "PNQ1")
+
+
+@pytest.fixture
+def bin_a(warehouse):
+    return factories.make_bin(warehouse, "A-01-01")
+
+
+@pytest.fixture
+def bin_b(warehouse):
+    return factories.make_bin(warehouse, "A-01-02")
+
+
+@pytest.fixture
+def sku(tenant):
+    return factories.make_sku(tenant, "TSHIRT-RED-M")
+
+
+def api_client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def admin_user(tenant):
+    return factories.make_user(tenant, "admin", username="acme-admin")
+
+
+@pytest.fixture
+def api(admin_user):
+    return api_client_for(admin_user)
