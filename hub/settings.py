@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "hub.core",
     "hub.tenants",
     "hub.catalog",
+    "hub.dashboard",
     "warehouse",
     "schedules",
 ]
@@ -118,6 +119,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Serve static files from the apps when collectstatic has not run (tests, a first `runserver`).
+WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.exists()
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -7,6 +7,13 @@ from hub.celery import app as celery_app
 from tests import factories
 
 
+def pytest_configure(config):
+    """Passwords hash fast: the tests make many users, and PBKDF2 is slow on purpose."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _eager_tasks_and_clean_cache():
     """Tasks run in-process in ordinary tests (the schedules tests start real workers themselves)."""

@@ -4,7 +4,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hub.core.api import LedgerPagination, TenantScopedMixin
+from hub.catalog.models import SKU
+from hub.core.api import LedgerPagination, TenantScopedMixin, tenant_rows
 from hub.core.permissions import DEFAULT_WRITE
 from hub.tenants.roles import ALL_ROLES, Role
 from warehouse import stock
@@ -19,17 +20,24 @@ from warehouse.serializers import (
     WarehouseSerializer,
 )
 
-ADMIN_ONLY = frozenset({Role.ADMIN})
-
 
 class WarehouseViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     queryset = Warehouse.objects.all()
     serializer_class = WarehouseSerializer
     read_roles = ALL_ROLES
-    write_roles = ADMIN_ONLY | DEFAULT_WRITE
+    write_roles = DEFAULT_WRITE
     search_fields = ("code", "name", "city", "pincode")
     filterset_fields = ("state", "is_active", "code")
     ordering_fields = ("code", "name", "created_at")
+
+
+class BinFilter(filters.FilterSet):
+    warehouse = filters.ModelChoiceFilter(queryset=tenant_rows(Warehouse))
+    warehouse_code = filters.CharFilter(field_name="warehouse__code", lookup_expr="iexact")
+
+    class Meta:
+        model = Bin
+        fields = ("warehouse", "warehouse_code", "kind", "is_active", "barcode", "code")
 
 
 class BinViewSet(TenantScopedMixin, viewsets.ModelViewSet):
@@ -38,11 +46,14 @@ class BinViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     read_roles = ALL_ROLES
     write_roles = DEFAULT_WRITE
     search_fields = ("code", "barcode")
-    filterset_fields = ("warehouse", "kind", "is_active", "barcode", "code")
+    filterset_class = BinFilter
     ordering_fields = ("code", "warehouse", "kind")
 
 
 class StockLevelFilter(filters.FilterSet):
+    sku = filters.ModelChoiceFilter(queryset=tenant_rows(SKU))
+    bin = filters.ModelChoiceFilter(queryset=tenant_rows(Bin))
+    warehouse = filters.ModelChoiceFilter(queryset=tenant_rows(Warehouse))
     sku_code = filters.CharFilter(field_name="sku__code", lookup_expr="iexact")
     bin_code = filters.CharFilter(field_name="bin__code", lookup_expr="iexact")
     warehouse_code = filters.CharFilter(field_name="warehouse__code", lookup_expr="iexact")
@@ -69,6 +80,9 @@ class StockLevelViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class StockMovementFilter(filters.FilterSet):
+    sku = filters.ModelChoiceFilter(queryset=tenant_rows(SKU))
+    bin = filters.ModelChoiceFilter(queryset=tenant_rows(Bin))
+    warehouse = filters.ModelChoiceFilter(queryset=tenant_rows(Warehouse))
     sku_code = filters.CharFilter(field_name="sku__code", lookup_expr="iexact")
     since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")

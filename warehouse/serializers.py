@@ -49,6 +49,7 @@ class BinSerializer(serializers.ModelSerializer):
         model = Bin
         fields = ("id", "warehouse", "code", "barcode", "kind", "is_active")
         read_only_fields = ("id",)
+        extra_kwargs = {"barcode": {"required": False, "allow_blank": True, "help_text": "Defaults to the code"}}
         validators = []
 
     def validate(self, attrs):
