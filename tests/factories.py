@@ -3,7 +3,7 @@
 import itertools
 from decimal import Decimal
 
-from hub.catalog.models import SKU, Barcode, Product  # noqa: F401 - tests build products directly
+from hub.catalog.models import SKU, Barcode, BundleComponent, Product  # noqa: F401 - re-exported for tests
 from hub.tenants.models import Tenant, User  # noqa: F401 - re-exported for tests
 from hub.tenants.services import create_user
 from warehouse.models import Bin, Warehouse

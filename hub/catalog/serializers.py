@@ -42,7 +42,9 @@ class SKUSerializer(serializers.ModelSerializer):
         source="product.code", required=False, allow_blank=True, allow_null=True, help_text="Product (style) code"
     )
     barcodes = BarcodeSerializer(many=True, required=False)
-    components = ComponentSerializer(many=True, required=False, help_text="Bundle components; empty for a plain SKU")
+    components = ComponentSerializer(
+        many=True, required=False, write_only=True, help_text="Bundle components; empty for a plain SKU"
+    )
 
     class Meta:
         model = SKU

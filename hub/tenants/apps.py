@@ -10,4 +10,5 @@ class TenantsConfig(AppConfig):
     def ready(self) -> None:
         from hub.tenants.roles import ensure_role_groups
 
-        post_migrate.connect(ensure_role_groups, sender=self)
+        # After every app: the business models' permissions exist only once their own app has migrated.
+        post_migrate.connect(ensure_role_groups, dispatch_uid="hub.tenants.ensure_role_groups")
