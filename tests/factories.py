@@ -4,7 +4,7 @@ import itertools
 from decimal import Decimal
 
 from hub.catalog.models import SKU, Barcode, BundleComponent, Product  # noqa: F401 - re-exported for tests
-from hub.tenants.models import Tenant, User  # noqa: F401 - re-exported for tests
+from hub.tenants.models import Tenant, User
 from hub.tenants.services import create_user
 from warehouse.models import Bin, Warehouse
 

@@ -39,13 +39,13 @@ MATRIX = [
     ("post", "/api/v1/warehouses/", lambda w, n: warehouse_payload(n), MANAGERS, 201),
     ("get", "/api/v1/bins/", None, EVERYONE, 200),
     ("post", "/api/v1/bins/", lambda w, n: {"warehouse": w["warehouse"].pk, "code": f"B-{n}", "kind": "storage"},
-     MANAGERS, 201),  # fmt: skip
+     MANAGERS, 201),
     ("get", "/api/v1/stock/", None, EVERYONE, 200),
     ("get", "/api/v1/stock/movements/", None, {ADMIN, OPS, FINANCE}, 200),
     ("post", "/api/v1/stock/adjust/", lambda w, n: {"sku": w["sku"].pk, "bin": w["bin_a"].pk, "delta": 1,
-     "reason": "found", "idempotency_key": f"adj-{n}"}, MANAGERS, 201),  # fmt: skip
+     "reason": "found", "idempotency_key": f"adj-{n}"}, MANAGERS, 201),
     ("post", "/api/v1/stock/move/", lambda w, n: {"sku": w["sku"].pk, "from_bin": w["bin_a"].pk,
-     "to_bin": w["bin_b"].pk, "quantity": 1, "idempotency_key": f"mv-{n}"}, MANAGERS | {PICKER}, 201),  # fmt: skip
+     "to_bin": w["bin_b"].pk, "quantity": 1, "idempotency_key": f"mv-{n}"}, MANAGERS | {PICKER}, 201),
     ("delete", "/api/v1/products/{product}/", None, MANAGERS, 204),
 ]
 
