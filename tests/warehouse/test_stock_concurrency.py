@@ -4,6 +4,7 @@ import threading
 from collections import Counter
 
 import pytest
+from django.core.management import call_command
 from django.db import close_old_connections, connection
 
 from tests import factories
@@ -74,6 +75,7 @@ def test_sixteen_threads_racing_for_the_last_units_never_over_reserve(postgres):
     assert level_a.on_hand == 10 - done["move_out"] - adjusted_down
     assert level_b.on_hand == 2 + done["move_in"] + 1
     assert stock_drift() == []
+    call_command("audit_stock")  # raises CommandError, listing each difference, if any level drifted
 
 
 def test_the_same_call_sent_by_eight_threads_at_once_counts_once(postgres):
