@@ -136,11 +136,9 @@ def post(changes: list[Change], *, key: str, actor=None, reference: str = "", re
 
 
 def _post_locked(tenant_id, changes, *, key, actor, reference, reason) -> StockResult:
-    existing = _existing(tenant_id, key)
-    if existing:
-        return _replay(existing, changes, key)
     levels = _lock_levels(tenant_id, changes)
-    existing = _existing(tenant_id, key)  # a racing call with this key may have committed while we waited
+    # Looked up only once the rows are locked: a racing call with this key has committed by then.
+    existing = _existing(tenant_id, key)
     if existing:
         return _replay(existing, changes, key)
 
