@@ -1,5 +1,6 @@
 """Writing SKUs one at a time (the API and admin). The file importer writes in bulk (imports.py)."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from hub.catalog.models import SKU, Barcode, BundleComponent, Product
@@ -27,6 +28,7 @@ def save_sku(
         sku.product = _product(tenant, product_code, default_name=sku.name) if product_code else None
     if components is not None:
         sku.is_bundle = bool(components)
+    _full_clean(sku)
     sku.save()
     if barcodes is not None:
         sku.barcodes.all().delete()
@@ -41,6 +43,15 @@ def save_sku(
             for component, quantity in components
         )
     return sku
+
+
+def _full_clean(sku: SKU) -> None:
+    """The model's own validators and unique constraints, as a DomainError naming the field."""
+    try:
+        sku.full_clean(exclude=["tenant", "product"])
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(f"{field}: {messages[0]}", field=field) from exc
 
 
 def _product(tenant, code: str, *, default_name: str) -> Product:

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -43,6 +44,10 @@ def create_user(
     if User.objects.filter(username=username).exists():
         raise DomainError(f"The username {username!r} is taken.", field="username", code="exists")
     user = User(username=username, email=email, tenant=tenant)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field="password") from exc
     user.set_password(password)
     user.save()
     set_roles(user, roles)

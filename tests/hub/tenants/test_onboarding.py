@@ -24,6 +24,7 @@ def test_create_tenant_onboards_a_tenant_with_its_admin(db, capsys):
     [
         (["--gstin", "27AAPFU0939F1ZX"], "check character"),
         (["--state", "99"], "state"),
+        (["--password", "short"], "too short"),
     ],
 )
 def test_create_tenant_refuses_bad_details_and_writes_nothing(db, args, message):
