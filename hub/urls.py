@@ -10,5 +10,5 @@ urlpatterns = [
     path("api/v1/", include("hub.api.urls")),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # path("", include("hub.dashboard.urls")),
+    path("", include("hub.dashboard.urls")),
 ]

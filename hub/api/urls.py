@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from hub.api.auth import ObtainTokenView
 from hub.catalog.api import ProductViewSet, SKUViewSet
+from hub.catalog.import_api import ImportJobViewSet, SKUExportView, SKUImportView
 from warehouse.api import (
     BinViewSet,
     StockAdjustView,
@@ -23,11 +24,15 @@ router.register("warehouses", WarehouseViewSet, basename="warehouse")
 router.register("bins", BinViewSet, basename="bin")
 router.register("stock/movements", StockMovementViewSet, basename="stock-movement")
 router.register("stock", StockLevelViewSet, basename="stock")
+router.register("imports", ImportJobViewSet, basename="import-job")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("stock/adjust/", StockAdjustView.as_view(), name="stock-adjust"),
     path("stock/move/", StockMoveView.as_view(), name="stock-move"),
+    # Before the router, whose skus/{pk}/ would otherwise take "import" and "export" for SKU ids.
+    path("skus/import/", SKUImportView.as_view(), name="sku-import"),
+    path("skus/export/", SKUExportView.as_view(), name="sku-export"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path(
         "docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]), name="api-docs"
