@@ -139,6 +139,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Queues by kind of work (schedules/queues.py), so a huge catalog push never delays an order pull.
+CELERY_TASK_ROUTES = {"schedules.run_import": {"queue": "bulk"}}
 CELERY_TIMEZONE = TIME_ZONE
 
 REST_FRAMEWORK = {

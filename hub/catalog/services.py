@@ -67,5 +67,5 @@ def _check_components(sku: SKU, components: list[tuple[SKU, int]]) -> None:
             raise DomainError(f"{component.code} is a bundle; a bundle's components must be plain SKUs.", field="components")
         if quantity < 1:
             raise DomainError("A component quantity is a whole number of at least 1.", field="components")
-    if sku.in_bundles.exists():
+    if components and sku.in_bundles.exists():
         raise DomainError(f"{sku.code} is a component of another bundle, so it cannot be a bundle itself.", field="components")

@@ -107,3 +107,15 @@ def test_search_finds_a_sku_by_barcode(api, sku):
     found = api.get("/api/v1/skus/?search=8901234567890").json()
 
     assert [row["code"] for row in found["results"]] == [sku.code]
+
+
+def test_a_component_can_be_saved_back_as_it_was_read(api, tenant):
+    part = factories.make_sku(tenant, "PART")
+    bundle = factories.make_sku(tenant, "BOX", is_bundle=True)
+    factories.BundleComponent.objects.create(tenant=tenant, bundle=bundle, component=part, quantity=2)
+    body = api.get(f"/api/v1/skus/{part.pk}/").json()
+
+    response = api.put(f"/api/v1/skus/{part.pk}/", body | {"components": []}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert factories.BundleComponent.objects.filter(bundle=bundle, component=part).exists()

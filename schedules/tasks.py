@@ -1,0 +1,17 @@
+"""Celery tasks. Each takes ids, loads its rows and calls one service; it returns quietly when the row
+is gone or its work is already done (a redelivered message is harmless)."""
+
+from celery import shared_task
+
+from hub.core.imports import run_import_job
+
+
+@shared_task(name="schedules.run_import", acks_late=True, reject_on_worker_lost=True)
+def run_import(job_id: int) -> str | None:
+    """Validate and (unless a dry run) apply one uploaded import file; returns the job's final status.
+
+    Sent to the ``Queue.BULK`` queue (see ``hub.core.imports.start_import``), so a large file never
+    delays an order pull. Celery 5.7 deprecates a ``queue`` attribute on the task itself.
+    """
+    job = run_import_job(job_id)
+    return job.status if job is not None else None
