@@ -488,7 +488,8 @@ def _apply(job: ImportJob, importer: Importer, plan: Any) -> None:
         created, updated = importer.apply(job.tenant, plan)
         unchanged = job.total_rows - created - updated
         message = (
-            f"Imported {job.total_rows} rows: {created} created, {updated} updated, {unchanged} unchanged."
+            f"Imported {job.total_rows} row{'' if job.total_rows == 1 else 's'}: "
+            f"{created} created, {updated} updated, {unchanged} unchanged."
         )
         _finish(
             job, ImportJob.Status.SUCCEEDED, created_count=created, updated_count=updated, message=message
