@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "hub.core",
     "hub.tenants",
     "hub.catalog",
+    "hub.channels",
+    "hub.orders",
     "hub.dashboard",
     "warehouse",
     "schedules",
@@ -140,7 +142,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Queues by kind of work (schedules/queues.py), so a huge catalog push never delays an order pull.
-CELERY_TASK_ROUTES = {"schedules.run_import": {"queue": "bulk"}}
+CELERY_TASK_ROUTES = {
+    "schedules.run_import": {"queue": "bulk"},
+    "schedules.retry_waiting_orders": {"queue": "orders"},
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 REST_FRAMEWORK = {

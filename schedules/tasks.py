@@ -15,3 +15,11 @@ def run_import(job_id: int) -> str | None:
     """
     job = run_import_job(job_id)
     return job.status if job is not None else None
+
+
+@shared_task(name="schedules.retry_waiting_orders", acks_late=True, reject_on_worker_lost=True)
+def retry_waiting_orders(tenant_id: int, sku_ids: list[int]) -> int:
+    """Stock arrived for these SKUs: allocate the orders waiting for them, oldest ship-by date first."""
+    from hub.orders.waiting import retry_waiting
+
+    return retry_waiting(tenant_id, sku_ids)

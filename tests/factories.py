@@ -55,3 +55,44 @@ def make_bin(warehouse: Warehouse, code: str | None = None, kind: str = Bin.Kind
         tenant_id=warehouse.tenant_id, warehouse=warehouse, code=code, barcode=fields.pop("barcode", code),
         kind=kind, **fields,
     )  # fmt: skip
+
+
+def make_account(tenant: Tenant, *warehouses, kind: str = "custom", name: str | None = None, **fields):
+    from hub.channels.models import ChannelAccount
+
+    account = ChannelAccount.objects.create(tenant=tenant, kind=kind, name=name or f"Account {next(_seq)}", **fields)
+    account.warehouses.set(warehouses)
+    return account
+
+
+def make_listing(account, sku: SKU, channel_sku: str | None = None, **fields):
+    from hub.channels.models import Listing
+
+    return Listing.objects.create(
+        tenant=account.tenant, account=account, sku=sku, channel_sku=channel_sku or sku.code, **fields
+    )
+
+
+def order_dto(channel_order_id: str, *lines, state: str = "open", ship_state: str = "27", pincode: str = "411001",
+              ship_by=None, ordered_at=None, updated_at=None, shipping: str = "0", discount: str = "0", **fields):
+    """An OrderDTO; each line is (channel_sku, quantity, unit_price[, line state])."""
+    from datetime import UTC, datetime
+
+    from connectors.base import AddressDTO, ChannelOrderState, LineState, OrderDTO, OrderLineDTO
+
+    dto_lines = tuple(
+        OrderLineDTO(channel_line_id=f"{channel_order_id}-{n}", channel_sku=line[0], quantity=line[1],
+                     unit_price=Decimal(str(line[2])), state=LineState(line[3]) if len(line) > 3 else LineState.OPEN)
+        for n, line in enumerate(lines, 1)
+    )  # fmt: skip
+    items = sum((line.unit_price * line.quantity for line in dto_lines), Decimal("0"))
+    address = AddressDTO(name="Asha Rao", line1="14 MG Road", city="Pune", state=ship_state, pincode=pincode)
+    values = {
+        "channel_order_id": channel_order_id, "channel_status": state.title(), "state": ChannelOrderState(state),
+        "ordered_at": ordered_at or datetime(2026, 11, 20, 10, 0, tzinfo=UTC), "lines": dto_lines,
+        "shipping_address": address, "item_total": items, "shipping_total": Decimal(shipping),
+        "discount_total": Decimal(discount), "grand_total": items + Decimal(shipping) - Decimal(discount),
+        "ship_by": ship_by, "updated_at": updated_at,
+    }  # fmt: skip
+    values.update(fields)
+    return OrderDTO(**values)

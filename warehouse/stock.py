@@ -12,12 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from hub.catalog.models import SKU
 from hub.core.errors import Conflict, DomainError
 from warehouse.models import Bin, StockLevel, StockMovement
+from warehouse.signals import stock_changed
 
 Kind = StockMovement.Kind
 MAX_QUANTITY = 1_000_000_000
@@ -118,64 +119,121 @@ def consume(sku: SKU, bin: Bin, quantity: int, *, key: str, actor=None, referenc
     return post(changes, key=key, actor=actor, reference=reference, reason=reason)
 
 
+@dataclass(frozen=True)
+class Call:
+    """One idempotent stock call: its changes, applied all together or not at all."""
+
+    key: str
+    changes: list[Change]
+    reference: str = ""
+    reason: str = ""
+
+
 def post(changes: list[Change], *, key: str, actor=None, reference: str = "", reason: str = "") -> StockResult:
     """Apply ``changes`` as one atomic, idempotent stock call. The verbs above build the changes."""
-    if not changes:
+    return post_many([Call(key, changes, reference, reason)], actor=actor)[0]
+
+
+def post_many(calls: list[Call], *, actor=None) -> list[StockResult]:
+    """Apply several stock calls in one transaction under one set of row locks: all of them or none.
+
+    This is the set-based path for bulk work (a page of orders allocating at once): the levels are
+    locked in one query, the keys looked up in one, the levels updated in one and the ledger written in
+    one, however many calls there are. A call whose key was used before is a replay, as in ``post``.
+    """
+    if not calls or any(not call.changes for call in calls):
         raise StockError("A stock call needs at least one change.")
-    key = _check_key(key)
-    tenant_id = _one_tenant(changes)
+    keys = [_check_key(call.key) for call in calls]
+    if len(set(keys)) != len(keys):
+        raise StockError("Two calls in one batch share an idempotency key.", field="idempotency_key")
+    tenant_id = _one_tenant([change for call in calls for change in call.changes])
     try:
         with transaction.atomic():
-            return _post_locked(tenant_id, changes, key=key, actor=actor, reference=reference, reason=reason)
+            return _post_locked(tenant_id, calls, actor=actor)
     except IntegrityError:
-        # A concurrent call with the same key on other rows committed first: this is its replay.
-        existing = _existing(tenant_id, key)
-        if not existing:
+        # A concurrent call with the same key on other rows committed first: these are its replays.
+        existing = _existing(tenant_id, keys)
+        if set(existing) != set(keys):
             raise
-        return _replay(existing, changes, key)
+        return [_replay(existing[call.key], call) for call in calls]
 
 
-def _post_locked(tenant_id, changes, *, key, actor, reference, reason) -> StockResult:
-    levels = _lock_levels(tenant_id, changes)
-    # Looked up only once the rows are locked: a racing call with this key has committed by then.
-    existing = _existing(tenant_id, key)
-    if existing:
-        return _replay(existing, changes, key)
-
-    deltas: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    movements = []
-    for seq, change in enumerate(changes):
-        level = levels[change.pair]
-        _check_result(level, change)
-        level.on_hand += change.on_hand
-        level.reserved += change.reserved
-        deltas[level.pk][0] += change.on_hand
-        deltas[level.pk][1] += change.reserved
-        movements.append(
-            StockMovement(
-                tenant_id=tenant_id,
-                sku_id=change.sku.pk,
-                bin_id=change.bin.pk,
-                warehouse_id=change.bin.warehouse_id,
-                kind=change.kind,
-                on_hand_delta=change.on_hand,
-                reserved_delta=change.reserved,
-                on_hand_after=level.on_hand,
-                reserved_after=level.reserved,
-                idempotency_key=key,
-                seq=seq,
-                reason=(reason or "")[:255],
-                reference=(reference or "")[:255],
-                actor=actor if getattr(actor, "pk", None) else None,
-            )
+def lock_levels(tenant_id, *, sku_ids, warehouse_ids, bin_kinds) -> list[StockLevel]:
+    """Lock (in primary-key order) and return the levels of these SKUs in bins of these kinds and
+    warehouses, for a caller that must decide on the quantities before posting them (allocation).
+    Call it inside the caller's transaction; ``post_many`` then re-locks the same rows at no cost."""
+    return list(
+        StockLevel.objects.select_for_update(of=("self",))
+        .filter(
+            tenant_id=tenant_id, sku_id__in=list(sku_ids), warehouse_id__in=list(warehouse_ids),
+            bin__kind__in=list(bin_kinds), bin__is_active=True,
         )
+        .select_related("bin")
+        .order_by("pk")
+    )  # fmt: skip
+
+
+def _post_locked(tenant_id, calls: list[Call], *, actor) -> list[StockResult]:
+    all_changes = [change for call in calls for change in call.changes]
+    levels = _lock_levels(tenant_id, all_changes)
+    # Keys are looked up only once the rows are locked: a racing call with a key has committed by then.
+    existing = _existing(tenant_id, [call.key for call in calls])
+    results, movements, touched = [], [], {}
+    for call in calls:
+        if call.key in existing:
+            results.append(_replay(existing[call.key], call))
+            continue
+        rows = [_apply(levels[change.pair], change, seq, call, tenant_id, actor) for seq, change in enumerate(call.changes)]
+        touched.update({levels[change.pair].pk: levels[change.pair] for change in call.changes})
+        movements += rows
+        results.append(StockResult(movements=rows, levels=[levels[change.pair] for change in call.changes]))
+    if movements:
+        _write(tenant_id, list(touched.values()), movements)
+    return results
+
+
+def _apply(level: StockLevel, change: Change, seq: int, call: Call, tenant_id, actor) -> StockMovement:
+    """Check one change against the locked level, apply it in memory, and build its ledger row."""
+    _check_result(level, change)
+    level.on_hand += change.on_hand
+    level.reserved += change.reserved
+    return StockMovement(
+        tenant_id=tenant_id,
+        sku_id=change.sku.pk,
+        bin_id=change.bin.pk,
+        warehouse_id=change.bin.warehouse_id,
+        kind=change.kind,
+        on_hand_delta=change.on_hand,
+        reserved_delta=change.reserved,
+        on_hand_after=level.on_hand,
+        reserved_after=level.reserved,
+        idempotency_key=call.key,
+        seq=seq,
+        reason=(call.reason or "")[:255],
+        reference=(call.reference or "")[:255],
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def _write(tenant_id, levels: list[StockLevel], movements: list[StockMovement]) -> None:
+    """Store the new levels and the ledger rows, and tell the listeners (the channel outbox, allocation).
+
+    The levels are written as absolute values computed from rows this transaction has locked, so no
+    other writer can have changed them in between; one UPDATE serves any number of levels.
+    """
     now = timezone.now()
-    for level_pk, (on_hand, reserved) in deltas.items():
-        StockLevel.objects.filter(pk=level_pk).update(
-            on_hand=F("on_hand") + on_hand, reserved=F("reserved") + reserved, updated_at=now
-        )
+    for level in levels:
+        level.updated_at = now
+    StockLevel.objects.bulk_update(levels, ["on_hand", "reserved", "updated_at"])
     StockMovement.objects.bulk_create(movements)
-    return StockResult(movements=movements, levels=list(levels.values()))
+    restocked = {m.sku_id for m in movements if m.on_hand_delta - m.reserved_delta > 0}
+    stock_changed.send(
+        sender=StockMovement,
+        tenant_id=tenant_id,
+        sku_ids={m.sku_id for m in movements},
+        warehouse_ids={m.warehouse_id for m in movements},
+        restocked_sku_ids=restocked,
+    )
 
 
 def _lock_levels(tenant_id, changes: list[Change]) -> dict[tuple[int, int], StockLevel]:
@@ -197,9 +255,14 @@ def _lock_levels(tenant_id, changes: list[Change]) -> dict[tuple[int, int], Stoc
 
 
 def _select_for_update(tenant_id, pairs) -> dict[tuple[int, int], StockLevel]:
-    condition = Q()
-    for sku_id, bin_id in pairs:
-        condition |= Q(sku_id=sku_id, bin_id=bin_id)
+    sku_ids = {sku_id for sku_id, _ in pairs}
+    bin_ids = {bin_id for _, bin_id in pairs}
+    condition = Q(sku_id__in=sku_ids, bin_id__in=bin_ids)
+    if len(sku_ids) > 1 and len(bin_ids) > 1:
+        # Lock exactly the pairs, not the cross product of their SKUs and bins.
+        condition = Q()
+        for sku_id, bin_id in pairs:
+            condition |= Q(sku_id=sku_id, bin_id=bin_id)
     rows = StockLevel.objects.select_for_update().filter(condition, tenant_id=tenant_id).order_by("pk")
     return {(row.sku_id, row.bin_id): row for row in rows}
 
@@ -231,15 +294,19 @@ def _check_result(level: StockLevel, change: Change) -> None:
         raise InsufficientStock(message, field="quantity")
 
 
-def _existing(tenant_id, key: str) -> list[StockMovement]:
-    return list(StockMovement.objects.filter(tenant_id=tenant_id, idempotency_key=key).order_by("seq"))
+def _existing(tenant_id, keys: list[str]) -> dict[str, list[StockMovement]]:
+    found: dict[str, list[StockMovement]] = defaultdict(list)
+    for movement in StockMovement.objects.filter(tenant_id=tenant_id, idempotency_key__in=keys).order_by("seq"):
+        found[movement.idempotency_key].append(movement)
+    return found
 
 
-def _replay(existing: list[StockMovement], changes: list[Change], key: str) -> StockResult:
+def _replay(existing: list[StockMovement], call: Call) -> StockResult:
     done = [(m.sku_id, m.bin_id, m.kind, m.on_hand_delta, m.reserved_delta) for m in existing]
-    if done != [change.signature() for change in changes]:
+    if done != [change.signature() for change in call.changes]:
         raise IdempotencyConflict(
-            f"The idempotency key {key!r} was already used for a different stock change.", field="idempotency_key"
+            f"The idempotency key {call.key!r} was already used for a different stock change.",
+            field="idempotency_key",
         )
     return StockResult(movements=existing, replayed=True)
 

@@ -1,0 +1,124 @@
+import json
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from hub.core.fields import EncryptedTextField
+from hub.core.models import TenantOwned
+
+
+class ChannelKind(models.TextChoices):
+    AMAZON = "amazon", "Amazon"
+    SHOPIFY = "shopify", "Shopify"
+    FLIPKART = "flipkart", "Flipkart"
+    MYNTRA = "myntra", "Myntra"
+    AJIO = "ajio", "Ajio"
+    BLINKIT = "blinkit", "Blinkit"
+    ZEPTO = "zepto", "Zepto"
+    INSTAMART = "instamart", "Swiggy Instamart"
+    CUSTOM = "custom", "Custom (own site, B2B, phone)"
+
+
+class ChannelAccount(TenantOwned):
+    """One seller account on one channel. A tenant may connect several per channel."""
+
+    kind = models.CharField(max_length=20, choices=ChannelKind.choices)
+    name = models.CharField(max_length=120)
+    credentials = EncryptedTextField(blank=True, help_text="JSON, encrypted at rest; never shown")
+    warehouses = models.ManyToManyField("warehouse.Warehouse", related_name="channel_accounts", blank=True)
+    # What the channel is offered (see hub.channels.policy): available, then these, never below zero.
+    buffer_units = models.PositiveIntegerField(default=0, help_text="Units held back from this channel")
+    max_units = models.PositiveIntegerField(null=True, blank=True, help_text="Offer at most this many")
+    percent_of_available = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("100"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Offer this share of what is available",
+    )  # fmt: skip
+    out_of_stock_threshold = models.PositiveIntegerField(
+        default=0, help_text="Offer zero while fewer than this many units are available"
+    )
+    allow_split = models.BooleanField(default=False, help_text="Allocate one order across several warehouses")
+    order_pull_minutes = models.PositiveSmallIntegerField(default=5)
+    stock_push_minutes = models.PositiveSmallIntegerField(default=10)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "kind", "name"], name="channel_account_name_unique"),
+            models.CheckConstraint(
+                condition=Q(percent_of_available__gte=0) & Q(percent_of_available__lte=100),
+                name="channel_account_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"
+
+    @property
+    def credentials_dict(self) -> dict:
+        return json.loads(self.credentials) if self.credentials else {}
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.credentials)
+
+
+class Listing(TenantOwned):
+    """The mapping of one channel SKU (ASIN, FSN, Shopify variant, style id) of an account to a hub SKU.
+
+    A listing whose offered quantity may have changed has rows in ``ListingOutbox``; the last push's
+    result is kept here.
+    """
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="listings")
+    sku = models.ForeignKey("catalog.SKU", on_delete=models.PROTECT, related_name="listings")
+    channel_sku = models.CharField(max_length=120, help_text="The seller SKU as the channel knows it")
+    channel_item_id = models.CharField(
+        max_length=120, blank=True, help_text="ASIN, FSN, Shopify variant id, Myntra style id"
+    )
+    channel_inventory_item_id = models.CharField(max_length=120, blank=True, help_text="Shopify inventory item id")
+    channel_product_id = models.CharField(max_length=120, blank=True)
+    is_active = models.BooleanField(default=True)
+    last_pushed_quantity = models.IntegerField(null=True, blank=True)
+    last_pushed_at = models.DateTimeField(null=True, blank=True)
+    push_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account_id", "channel_sku"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "channel_sku"], name="listing_channel_sku_unique_per_account"),
+        ]
+        indexes = [models.Index(fields=["sku"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel_sku} -> {self.sku_id}"
+
+
+class ListingOutbox(models.Model):
+    """An append-only note that a listing's offered quantity may have changed and must be pushed.
+
+    Written in the same transaction as the stock movement or policy change that caused it, so a
+    committed change always has its note and a rolled-back one never does. Inserts never contend for a
+    row, however many orders reserve the same SKU at once. A push reads a listing's notes, sends the
+    quantity, and deletes the notes it read (up to the highest id it saw) only if the channel accepted
+    the item; a later note stays and makes the listing dirty again.
+    """
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="+")
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="outbox")
+    cause = models.CharField(max_length=40, default="stock")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "listing"])]
+
+    def __str__(self) -> str:
+        return f"push listing {self.listing_id} ({self.cause})"

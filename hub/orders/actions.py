@@ -1,0 +1,122 @@
+"""What people (and the channels) do to an order after it is imported: cancel, hold, release a hold,
+retry allocation, and map a SKU that was unknown. Each locks the order, checks the transition table,
+changes stock only through ``warehouse.stock``, and writes the timeline."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from hub.core.errors import Conflict
+from hub.orders.allocation import allocate_orders
+from hub.orders.events import event, transition
+from hub.orders.models import LineAllocation, Order, OrderEvent, OrderLine
+from hub.orders.states import RESERVING, InvalidTransition, LineStatus, OrderStatus
+from warehouse import stock
+
+
+def release_calls(lines: Iterable[OrderLine], *, reason: str) -> list[stock.Call]:
+    """Stock calls giving back every active reservation of these lines; marks the allocations released
+    (the caller posts the calls in the same transaction)."""
+    allocations = list(
+        LineAllocation.objects.filter(line__in=list(lines), released=False).select_related("bin", "sku", "line__order")
+    )
+    if not allocations:
+        return []
+    LineAllocation.objects.filter(pk__in=[a.pk for a in allocations]).update(released=True)
+    return [
+        stock.Call(
+            key=f"allocation-{a.pk}-release",
+            changes=[stock.Change(a.sku, a.bin, stock.Kind.RELEASE, reserved=-a.quantity)],
+            reference=f"order {a.line.order.channel_order_id}", reason=reason,
+        )
+        for a in allocations
+    ]
+
+
+def _locked(order: Order) -> Order:
+    return Order.objects.select_for_update().select_related("account").get(pk=order.pk)
+
+
+@transaction.atomic
+def cancel_order(order: Order, *, actor=None, reason: str = "", source: str = "hub") -> Order:
+    """Cancel an order that has not shipped: every open line is cancelled and its stock released."""
+    order = _locked(order)
+    lines = list(order.lines.filter(status=LineStatus.OPEN))
+    events = [transition(order, OrderStatus.CANCELLED, f"Cancelled. {reason}".strip(), actor=actor, source=source)]
+    _post(release_calls(lines, reason="order cancelled"), actor)
+    OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(status=LineStatus.CANCELLED)
+    order.save(update_fields=["status", "updated_at"])
+    OrderEvent.objects.bulk_create(events)
+    return order
+
+
+@transaction.atomic
+def hold_order(order: Order, *, actor=None, reason: str = "", source: str = "hub") -> Order:
+    """Put an order on hold; an allocated order gives its stock back until the hold is released."""
+    order = _locked(order)
+    was_reserving = order.status in RESERVING
+    event_row = transition(order, OrderStatus.ON_HOLD, f"Put on hold. {reason}".strip(), actor=actor, source=source)
+    if was_reserving:
+        _post(release_calls(order.lines.filter(status=LineStatus.OPEN), reason="order on hold"), actor)
+        order.warehouse = None
+    order.save(update_fields=["status", "warehouse", "updated_at"])
+    event_row.save()
+    return order
+
+
+@transaction.atomic
+def release_hold(order: Order, *, actor=None, source: str = "hub") -> Order:
+    """Take an order off hold: it becomes new and is allocated again."""
+    order = _locked(order)
+    transition(order, OrderStatus.NEW, "Hold released.", actor=actor, source=source).save()
+    order.save(update_fields=["status", "updated_at"])
+    return _allocate_if_ready(order, actor=actor, source=source)
+
+
+@transaction.atomic
+def allocate_order(order: Order, *, actor=None, source: str = "hub") -> Order:
+    """Try again to allocate a new or unfulfillable order (a person pressed "allocate")."""
+    order = _locked(order)
+    if order.status not in (OrderStatus.NEW, OrderStatus.UNFULFILLABLE):
+        raise InvalidTransition(order.status, OrderStatus.ALLOCATED)
+    if _has_unmapped(order):
+        raise Conflict("The order has lines whose channel SKU is not mapped; map them first.", code="unmapped_sku")
+    return _allocate_if_ready(order, actor=actor, source=source)
+
+
+def _allocate_if_ready(order: Order, *, actor, source) -> Order:
+    if order.status in (OrderStatus.NEW, OrderStatus.UNFULFILLABLE) and not _has_unmapped(order):
+        allocate_orders([order], actor=actor, source=source)
+    return order
+
+
+def _has_unmapped(order: Order) -> bool:
+    return order.lines.filter(status=LineStatus.OPEN, sku__isnull=True).exists()
+
+
+@transaction.atomic
+def map_waiting_lines(listing, *, actor=None) -> list[Order]:
+    """A channel SKU was just mapped: give its waiting lines the SKU, and allocate each order that now
+    has every line mapped. Returns the orders that were completed."""
+    lines = OrderLine.objects.filter(
+        order__account_id=listing.account_id, channel_sku=listing.channel_sku, sku__isnull=True
+    )
+    order_ids = list(lines.values_list("order_id", flat=True).distinct())
+    if not order_ids:
+        return []
+    lines.update(sku_id=listing.sku_id, listing=listing)
+    orders = list(Order.objects.select_for_update().select_related("account").filter(pk__in=order_ids).order_by("pk"))
+    complete = [o for o in orders if not _has_unmapped(o)]
+    for order in complete:
+        order.needs_attention, order.attention_reason = False, ""
+    Order.objects.bulk_update(complete, ["needs_attention", "attention_reason"])
+    OrderEvent.objects.bulk_create(
+        event(o, "mapped", f"Channel SKU {listing.channel_sku} mapped to {listing.sku.code}.", actor=actor) for o in orders
+    )
+    allocate_orders([o for o in complete if o.status == OrderStatus.NEW], actor=actor)
+    return complete
+
+
+def _post(calls: list[stock.Call], actor) -> None:
+    if calls:
+        stock.post_many(calls, actor=actor)
