@@ -96,3 +96,13 @@ def order_dto(channel_order_id: str, *lines, state: str = "open", ship_state: st
     }  # fmt: skip
     values.update(fields)
     return OrderDTO(**values)
+
+
+class ChannelAccountSpec:
+    """The policy fields of a channel account, without a database row."""
+
+    def __init__(self, buffer_units=0, max_units=None, percent_of_available=Decimal("100"), out_of_stock_threshold=0):
+        self.buffer_units = buffer_units
+        self.max_units = max_units
+        self.percent_of_available = percent_of_available
+        self.out_of_stock_threshold = out_of_stock_threshold

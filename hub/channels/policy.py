@@ -41,7 +41,7 @@ class Percentage:
         if self.percent >= 100:
             return quantity, None
         share = int((Decimal(quantity) * self.percent / 100).to_integral_value(rounding=ROUND_FLOOR))
-        return share, f"{self.percent.normalize()}% of {quantity}: {share}"
+        return share, f"{self.percent.normalize():f}% of {quantity}: {share}"
 
 
 @dataclass(frozen=True)
