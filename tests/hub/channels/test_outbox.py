@@ -46,9 +46,13 @@ def test_a_component_change_marks_the_bundle_listing(tenant, account, bin_a):
 def test_a_stock_call_that_rolls_back_leaves_no_note(account, sku, bin_a):
     factories.make_listing(account, sku, "SHOP-TEE")
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        stock.receive(sku, bin_a, 5, key="r")
-        raise RuntimeError("the caller failed after the stock call")
+    def receive_then_fail():
+        with transaction.atomic():
+            stock.receive(sku, bin_a, 5, key="r")
+            raise RuntimeError("the caller failed after the stock call")
+
+    with pytest.raises(RuntimeError):
+        receive_then_fail()
 
     assert not ListingOutbox.objects.exists()
 
