@@ -2,6 +2,7 @@
 is gone or its work is already done (a redelivered message is harmless)."""
 
 from celery import shared_task
+from django.db import OperationalError
 
 from hub.core.imports import run_import_job
 
@@ -17,7 +18,10 @@ def run_import(job_id: int) -> str | None:
     return job.status if job is not None else None
 
 
-@shared_task(name="schedules.retry_waiting_orders", acks_late=True, reject_on_worker_lost=True)
+@shared_task(
+    name="schedules.retry_waiting_orders", acks_late=True, reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,), retry_backoff=2, retry_backoff_max=60, max_retries=5,
+)  # fmt: skip
 def retry_waiting_orders(tenant_id: int, sku_ids: list[int]) -> int:
     """Stock arrived for these SKUs: allocate the orders waiting for them, oldest ship-by date first."""
     from hub.orders.waiting import retry_waiting

@@ -105,7 +105,12 @@ def map_waiting_lines(listing, *, actor=None) -> list[Order]:
     if not order_ids:
         return []
     lines.update(sku_id=listing.sku_id, listing=listing)
-    orders = list(Order.objects.select_for_update().select_related("account").filter(pk__in=order_ids).order_by("pk"))
+    orders = list(
+        Order.objects.select_for_update(of=("self",))
+        .select_related("account")
+        .filter(pk__in=order_ids)
+        .order_by("account_id", "channel_order_id")  # the order every importer locks in: no deadlock
+    )
     complete = [o for o in orders if not _has_unmapped(o)]
     for order in complete:
         order.needs_attention, order.attention_reason = False, ""

@@ -43,7 +43,7 @@ def retry_waiting(tenant_id: int, sku_ids: list[int]) -> int:
             Order.objects.select_for_update(of=("self",))
             .select_related("account")
             .filter(pk__in=waiting_ids, status=OrderStatus.UNFULFILLABLE)
-            .order_by("pk")
+            .order_by("account_id", "channel_order_id")  # the order every importer locks in: no deadlock
         )
         allocate_orders(orders, source="restock")
     return sum(1 for order in orders if order.status == OrderStatus.ALLOCATED)
