@@ -35,8 +35,10 @@ class Order(TenantOwned):
     buyer_phone = models.CharField(max_length=40, blank=True)
     shipping_address = models.JSONField(default=dict)
     billing_address = models.JSONField(default=dict, blank=True)
-    ship_state = models.CharField(max_length=2, blank=True, help_text="GST state code of the delivery address")
-    ship_pincode = models.CharField(max_length=6, blank=True)
+    ship_state = models.CharField(
+        max_length=2, blank=True, help_text="GST state code of the delivery address (blank for an export)"
+    )
+    ship_pincode = models.CharField(max_length=12, blank=True, help_text="PIN code, or a foreign postal code")
     warehouse = models.ForeignKey(
         "warehouse.Warehouse", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
     )

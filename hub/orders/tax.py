@@ -23,8 +23,10 @@ def split_tax(amount: Decimal, rate: Decimal | None, *, from_state: str, to_stat
 
     ``inclusive``: the amount already includes the tax (as Indian marketplaces quote it), so the
     taxable value is amount / (1 + rate). Within one state the tax is halved into CGST and SGST (the
-    SGST half takes the odd paisa); across states it is all IGST.
+    SGST half takes the odd paisa); across states it is all IGST. An export (no Indian state) is zero-rated.
     """
+    if not to_state:  # an export: zero-rated supply (under a letter of undertaking), no GST charged
+        return TaxSplit(amount.quantize(PAISA, ROUND_HALF_UP), *(Decimal("0.00"),) * 3)
     rate = rate or Decimal("0")
     if inclusive:
         taxable = (amount * 100 / (100 + rate)).quantize(PAISA, ROUND_HALF_UP)

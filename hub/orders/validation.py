@@ -18,6 +18,7 @@ from hub.core.errors import DomainError
 PAISA = Decimal("0.01")
 MAX_LINES = 500
 MAX_QUANTITY = 100_000
+INDIA = frozenset({"IN", "IND", "INDIA"})
 
 
 class OrderError(DomainError):
@@ -140,17 +141,27 @@ def _address(address: AddressDTO | None, field: str, problems: list, *, required
     for name in ("name", "line1", "city"):
         if not (getattr(address, name) or "").strip():
             problems.append((f"{field}.{name}", "This part of the address is missing."))
+    country = (address.country or "IN").strip().upper()
+    if country in INDIA:
+        state, pincode = _indian_state_and_pincode(address, field, problems)
+    else:  # an export order: no GST state, a foreign postal code
+        state, pincode = "", (address.pincode or "").strip()[:12]
+    if len(problems) > before:
+        return None
+    values = {
+        "name": address.name.strip(), "line1": address.line1.strip(), "line2": (address.line2 or "").strip(),
+        "city": address.city.strip(), "state": state or (address.state or "").strip(),
+        "state_name": india.STATE_CODES.get(state, (address.state or "").strip()), "pincode": pincode,
+        "country": "IN" if country in INDIA else country, "phone": address.phone or "", "email": address.email or "",
+    }  # fmt: skip
+    return Address(values=values, state_code=state, pincode=pincode)
+
+
+def _indian_state_and_pincode(address: AddressDTO, field: str, problems: list) -> tuple[str, str]:
     state = india.state_code(address.state or "")
     if state is None:
         problems.append((f"{field}.state", f"{address.state!r} is not an Indian state or its GST code."))
     pincode = (address.pincode or "").replace(" ", "")
     if message := india.pincode_error(pincode):
         problems.append((f"{field}.pincode", message))
-    if len(problems) > before:
-        return None
-    values = {
-        "name": address.name.strip(), "line1": address.line1.strip(), "line2": (address.line2 or "").strip(),
-        "city": address.city.strip(), "state": state, "state_name": india.STATE_CODES[state], "pincode": pincode,
-        "country": address.country or "IN", "phone": address.phone or "", "email": address.email or "",
-    }  # fmt: skip
-    return Address(values=values, state_code=state, pincode=pincode)
+    return state or "", pincode

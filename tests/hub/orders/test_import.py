@@ -241,3 +241,16 @@ def test_one_bad_order_in_a_page_does_not_block_the_others(account, stocked):
 
     assert [o.error is None for o in outcomes] == [True, False, True]
     assert set(Order.objects.values_list("channel_order_id", flat=True)) == {"G-1", "G-2"}
+
+
+def test_an_export_order_keeps_its_foreign_address_and_is_zero_rated(account, stocked):
+    from connectors.base import AddressDTO
+
+    address = AddressDTO(name="Jane Doe", line1="1 Main St", city="Seattle", state="WA", pincode="98101-1234", country="US")
+
+    order = import_order(account, order_dto("EXP-1", ("SITE-TEE-M", 1, "100"), shipping_address=address))
+
+    assert (order.ship_state, order.ship_pincode, order.shipping_address["country"]) == ("", "98101-1234", "US")
+    assert Order.objects.get(pk=order.pk).status == "allocated"
+    line = order.lines.get()
+    assert (line.taxable_value, line.igst, line.cgst, line.sgst) == (Decimal("100.00"), 0, 0, 0)
