@@ -4,10 +4,13 @@ A connector turns a channel's payloads into these dataclasses (and the hub's upd
 channel's requests). The core imports orders from ``OrderDTO``s without knowing which channel sent them.
 """
 
+import abc
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, ClassVar
 
 
 class ChannelOrderState(StrEnum):
@@ -84,3 +87,110 @@ class OrderDTO:
     buyer_phone: str = ""
     updated_at: datetime | None = None  # the channel's last-modified time, for cursors
     raw: dict = field(default_factory=dict, compare=False, repr=False)  # the channel's payload, kept
+
+
+# --- What a connector can do, and the interface every connector implements -------------------------
+
+
+class Capability(StrEnum):
+    PULL_ORDERS = "pull_orders"
+    PULL_RETURNS = "pull_returns"
+    PUSH_STOCK = "push_stock"
+    PUSH_PRICE = "push_price"
+    PUSH_CATALOG = "push_catalog"
+    PUSH_SHIPMENT = "push_shipment"
+    WEBHOOKS = "webhooks"
+    SETTLEMENTS = "settlements"
+
+
+@dataclass(frozen=True)
+class RecordFailure:
+    """One record of a page that could not be read or mapped: kept with its payload, retried alone."""
+
+    key: str  # the channel's id for the record, when it could be read
+    error: str
+    payload: dict = field(default_factory=dict)
+    request: dict = field(default_factory=dict)
+    response: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    """One page of a stream read: the orders, the records that failed, and where to go next.
+
+    ``next_token`` continues the same window (None when the window is exhausted). ``high_water`` is
+    the latest channel update time among the page's records: the cursor may move to it once the
+    page's orders are committed, because the channel returns records sorted by update time.
+    """
+
+    orders: list[OrderDTO]
+    failures: list[RecordFailure] = field(default_factory=list)
+    next_token: str | None = None
+    high_water: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StockUpdate:
+    """The quantity one listing should show on the channel, with the channel's own identifiers."""
+
+    channel_sku: str
+    quantity: int
+    channel_item_id: str = ""
+    channel_inventory_item_id: str = ""
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """What the channel accepted (channel SKUs) and rejected ({channel SKU: the channel's message})."""
+
+    accepted: frozenset[str]
+    rejected: dict[str, str] = field(default_factory=dict)
+    request: dict = field(default_factory=dict, compare=False, repr=False)
+    response: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ShipmentUpdate:
+    channel_order_id: str
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+    lines: tuple[tuple[str, int], ...]  # (channel line id, quantity)
+    carrier_code: str = ""
+    ship_method: str = ""
+
+
+class Connector(abc.ABC):
+    """One channel behind the hub's one interface.
+
+    A connector is built from an account's credentials and options (``base_url`` points it at a sandbox:
+    sandbox mode is a setting, not a code path). It reads streams page by page and pushes updates; it
+    raises the errors of ``connectors.errors`` and never returns a half-success silently. What it cannot
+    do it does not claim in ``capabilities``.
+    """
+
+    kind: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    stock_batch_size: ClassVar[int] = 100  # the most stock updates one push may carry
+    order_window_overlap: ClassVar[timedelta] = timedelta(minutes=5)  # re-read this much of the last window
+
+    def __init__(self, credentials: Mapping[str, Any], *, options: Mapping[str, Any] | None = None) -> None:
+        self.credentials = dict(credentials)
+        self.options = dict(options or {})
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    @abc.abstractmethod
+    def read_orders(self, *, updated_after: datetime, token: str | None = None) -> OrderPage:
+        """One page of orders updated after ``updated_after`` (``token`` continues a window)."""
+
+    def push_stock(self, updates: list[StockUpdate]) -> PushResult:
+        raise UnsupportedOperation(f"{self.kind} does not take stock updates from the hub.")
+
+    def push_shipment(self, update: ShipmentUpdate) -> None:
+        raise UnsupportedOperation(f"{self.kind} does not take shipment updates from the hub.")
+
+
+class UnsupportedOperation(Exception):
+    """Asked of a connector for something its channel does not offer."""
