@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from hub.tenants.roles import ALL_ROLES, Role
 
 UPLOAD_ROLES = frozenset({Role.ADMIN, Role.OPERATIONS})
+OPERATE_ROLES = frozenset({Role.ADMIN, Role.OPERATIONS})  # who may cancel, hold or allocate an order
 OFFICE_ROLES = frozenset({Role.ADMIN, Role.OPERATIONS, Role.FINANCE})
 
 View = Callable[..., HttpResponse]
@@ -43,3 +44,7 @@ def role_required(*roles: str) -> Callable[[View], View]:
 
 def can_upload(user) -> bool:
     return bool(user.tenant_id) and user.has_role(*UPLOAD_ROLES)
+
+
+def can_operate(user) -> bool:
+    return bool(user.tenant_id) and user.has_role(*OPERATE_ROLES)

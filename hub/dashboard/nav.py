@@ -23,6 +23,8 @@ class NavItem:
 
 NAV = (
     NavItem("Home", "dashboard:home", frozenset({ADMIN, OPERATIONS, FINANCE}), "home"),
+    NavItem("Orders", "dashboard:orders", frozenset({ADMIN, OPERATIONS, FINANCE}), "orders"),
+    NavItem("Channels", "dashboard:channels", frozenset({ADMIN, OPERATIONS, FINANCE}), "channels"),
     NavItem("Catalog", "dashboard:catalog", frozenset({ADMIN, OPERATIONS, FINANCE}), "catalog"),
     NavItem("Stock", "dashboard:stock", frozenset({ADMIN, OPERATIONS, FINANCE}), "stock"),
     NavItem("Stock ledger", "dashboard:ledger", frozenset({ADMIN, OPERATIONS, FINANCE}), "ledger"),

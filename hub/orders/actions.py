@@ -45,7 +45,8 @@ def cancel_order(order: Order, *, actor=None, reason: str = "", source: str = "h
     events = [transition(order, OrderStatus.CANCELLED, f"Cancelled. {reason}".strip(), actor=actor, source=source)]
     _post(release_calls(lines, reason="order cancelled"), actor)
     OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(status=LineStatus.CANCELLED)
-    order.save(update_fields=["status", "updated_at"])
+    order.warehouse, order.needs_attention, order.attention_reason = None, False, ""  # nothing left to do
+    order.save(update_fields=["status", "warehouse", "needs_attention", "attention_reason", "updated_at"])
     OrderEvent.objects.bulk_create(events)
     return order
 

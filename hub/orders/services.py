@@ -278,7 +278,7 @@ def _channel_cancelled(order: Order, events, calls, source) -> bool:
     calls += release_calls(lines, reason="cancelled by the channel")
     OrderLine.objects.filter(pk__in=[line.pk for line in lines]).update(status=LineStatus.CANCELLED)
     events.append(transition(order, OrderStatus.CANCELLED, "Cancelled by the channel; reserved stock released.", source=source))
-    order.warehouse = None
+    order.warehouse, order.needs_attention, order.attention_reason = None, False, ""  # nothing left to do
     return True
 
 

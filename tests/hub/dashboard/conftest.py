@@ -1,8 +1,13 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from hub.orders.services import import_order
 from tests import factories
 from tests.browser import browser, browser_page  # noqa: F401  (pytest fixtures)
+from tests.factories import order_dto
 from warehouse import stock
 
 PASSWORD = "pw-Test-12345"
@@ -57,3 +62,49 @@ def finance(users):
 @pytest.fixture
 def picker(users):
     return client_for(users["picker"])
+
+
+@pytest.fixture
+def amazon(tenant, warehouse, sku):
+    """Acme's Amazon account, served by PNQ1, listing the T-shirt as AMZ-TSHIRT."""
+    account = factories.make_account(
+        tenant, warehouse, kind="amazon", name="Acme Amazon", buffer_units=2, percent_of_available=50, max_units=10,
+        out_of_stock_threshold=3,
+    )  # fmt: skip
+    factories.make_listing(account, sku, "AMZ-TSHIRT")
+    return account
+
+
+def ordered(day: int) -> datetime:
+    return datetime(2026, 11, day, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def orders(amazon, stocked):
+    """Acme's Amazon orders, oldest first: allocated, waiting for an unmapped SKU, unfulfillable (wants more
+    T-shirts than there are), and allocated but past its ship-by time."""
+    later, earlier = timezone.now() + timedelta(days=2), timezone.now() - timedelta(hours=3)
+    rows = [
+        ("AMZ-1001", ("AMZ-TSHIRT", 2, "499.50"), later, "Asha Rao"),
+        ("AMZ-1002", ("AMZ-MYSTERY", 1, "250"), later, "Ravi Kumar"),
+        ("AMZ-1003", ("AMZ-TSHIRT", 50, "450"), later, "Meena Iyer"),
+        ("AMZ-1004", ("AMZ-TSHIRT", 1, "1299"), earlier, "Kiran Shah"),
+    ]
+    return {
+        order_id: import_order(
+            amazon, order_dto(order_id, line, ordered_at=ordered(day), ship_by=ship_by, buyer_name=buyer)
+        )
+        for day, (order_id, line, ship_by, buyer) in enumerate(rows, 1)
+    }
+
+
+@pytest.fixture
+def rival_order(rival):
+    """An order of the rival tenant's own account, which Acme's users must never see."""
+    account = factories.make_account(
+        rival["sku"].tenant, rival["warehouse"], kind="flipkart", name="Rival Flipkart"
+    )
+    factories.make_listing(account, rival["sku"], "RIVAL-SECRET")
+    return import_order(
+        account, order_dto("RIVAL-9001", ("RIVAL-SECRET", 1, "100"), buyer_name="Rival buyer")
+    )

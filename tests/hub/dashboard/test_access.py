@@ -3,7 +3,7 @@ import pytest
 from tests import factories
 from tests.hub.dashboard.conftest import client_for
 
-OFFICE_PAGES = ["/", "/catalog/", "/stock/", "/stock/ledger/", "/imports/"]
+OFFICE_PAGES = ["/", "/orders/", "/channels/", "/catalog/", "/stock/", "/stock/ledger/", "/imports/"]
 
 
 @pytest.mark.parametrize("url", [*OFFICE_PAGES, "/scanner/", "/scanner/lookup/?code=X", "/imports/1/"])
@@ -79,6 +79,8 @@ def test_operations_see_the_full_nav(ops):
 
     assert nav_labels(response) == [
         "Home",
+        "Orders",
+        "Channels",
         "Catalog",
         "Stock",
         "Stock ledger",
@@ -92,7 +94,9 @@ def test_operations_see_the_full_nav(ops):
 
 
 def test_finance_sees_no_imports_scanner_or_admin_in_the_nav(finance):
-    assert nav_labels(finance.get("/")) == ["Home", "Catalog", "Stock", "Stock ledger", "API docs"]
+    assert nav_labels(finance.get("/")) == [
+        "Home", "Orders", "Channels", "Catalog", "Stock", "Stock ledger", "API docs",
+    ]  # fmt: skip
 
 
 def test_a_picker_sees_only_the_scanner_in_the_nav(picker):

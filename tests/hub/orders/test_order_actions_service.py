@@ -89,3 +89,12 @@ def test_stock_arriving_allocates_waiting_orders_oldest_ship_by_first(account, l
     assert statuses == {"EARLY": "allocated", "LATE": "unfulfillable"}
     assert reserved() == 2
     assert early_order.pk and late_order.pk
+
+
+def test_cancelling_an_order_waiting_on_an_unmapped_sku_clears_its_attention_flag(account):
+    order = import_order(account, order_dto("O-9", ("UNKNOWN", 1, "100")))
+    assert order.needs_attention
+
+    order = actions.cancel_order(order, reason="duplicate")
+
+    assert (order.status, order.needs_attention, order.attention_reason, order.warehouse) == ("cancelled", False, "", None)
