@@ -42,7 +42,14 @@ class ChannelAccount(TenantOwned):
     allow_split = models.BooleanField(default=False, help_text="Allocate one order across several warehouses")
     order_pull_minutes = models.PositiveSmallIntegerField(default=5)
     stock_push_minutes = models.PositiveSmallIntegerField(default=10)
+    options = models.JSONField(
+        default=dict, blank=True, help_text='Connector options, e.g. {"base_url": "http://127.0.0.1:8101"} for a sandbox'
+    )
     is_active = models.BooleanField(default=True)
+    syncs_stopped_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the channel rejected the credentials; syncs wait for new ones"
+    )
+    alert = models.CharField(max_length=500, blank=True, help_text="The latest problem a person must look at")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -122,3 +129,83 @@ class ListingOutbox(models.Model):
 
     def __str__(self) -> str:
         return f"push listing {self.listing_id} ({self.cause})"
+
+
+class SyncCursor(TenantOwned):
+    """Where an account's stream has been read up to: the latest channel update time committed."""
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="cursors")
+    stream = models.CharField(max_length=40)
+    position = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "stream"], name="sync_cursor_one_per_stream")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.stream} @ {self.position}"
+
+
+class SyncRun(TenantOwned):
+    """One run of one stream of one account: what it read, stored, pushed and failed."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Succeeded with failed records"
+        FAILED = "failed", "Failed"
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="sync_runs")
+    stream = models.CharField(max_length=40)
+    trigger = models.CharField(max_length=20, default="manual")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    window_start = models.DateTimeField(null=True, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    orders_created = models.PositiveIntegerField(default=0)
+    orders_updated = models.PositiveIntegerField(default=0)
+    items_pushed = models.PositiveIntegerField(default=0)
+    items_rejected = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["account", "stream", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.stream} of {self.account_id} ({self.status})"
+
+
+class SyncFailure(TenantOwned):
+    """One record that failed (a malformed order, a refused one, a rejected stock item), kept with the
+    channel's request, response and error so it can be looked at and retried alone."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="sync_failures")
+    run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="failures")
+    stream = models.CharField(max_length=40)
+    record_key = models.CharField(max_length=200)
+    error = models.TextField()
+    payload = models.JSONField(default=dict, blank=True)
+    request = models.JSONField(default=dict, blank=True)
+    response = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "stream", "record_key"], condition=Q(status="open"), name="sync_failure_open_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stream} {self.record_key}: {self.error[:60]}"

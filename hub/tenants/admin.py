@@ -37,6 +37,10 @@ class UserAdmin(BaseUserAdmin):
         ("Tenant", {"fields": ("tenant",)}),
     )
 
+    def get_list_filter(self, request):
+        # Only platform superusers may see the list of tenants.
+        return self.list_filter if request.user.is_superuser else ("is_active", "groups")
+
     @admin.display(description="Roles")
     def role_names(self, obj: User) -> str:
         return ", ".join(sorted(obj.roles))

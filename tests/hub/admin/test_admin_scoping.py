@@ -99,3 +99,14 @@ def test_tenant_admins_manage_only_their_own_users(admin_user, other_tenant):
     colleague.refresh_from_db()
     assert sorted(colleague.roles) == ["operations", "picker"]
     assert colleague.is_staff
+
+
+def test_sidebar_filters_never_name_another_tenant(admin_user, bin_a, other_tenant):
+    factories.make_bin(factories.make_warehouse(other_tenant, "RIVAL-WH"))
+    client = logged_in(admin_user)
+
+    for url in ("/admin/warehouse/bin/", "/admin/warehouse/stocklevel/", "/admin/warehouse/stockmovement/",
+                "/admin/tenants/user/"):  # fmt: skip
+        page = client.get(url).content.decode()
+        assert "RIVAL" not in page, url
+        assert "Rival Retail" not in page, url
