@@ -8,6 +8,8 @@ from rest_framework.routers import DefaultRouter
 from hub.api.auth import ObtainTokenView
 from hub.catalog.api import ProductViewSet, SKUViewSet
 from hub.catalog.import_api import ImportJobViewSet, SKUExportView, SKUImportView
+from hub.channels.api import ChannelAccountViewSet, ChannelInventoryView, ListingImportView, ListingViewSet
+from hub.orders.api import OrderImportView, OrderViewSet
 from warehouse.api import (
     BinViewSet,
     StockAdjustView,
@@ -25,6 +27,9 @@ router.register("bins", BinViewSet, basename="bin")
 router.register("stock/movements", StockMovementViewSet, basename="stock-movement")
 router.register("stock", StockLevelViewSet, basename="stock")
 router.register("imports", ImportJobViewSet, basename="import-job")
+router.register("orders", OrderViewSet, basename="order")
+router.register("channel-accounts", ChannelAccountViewSet, basename="channel-account")
+router.register("listings", ListingViewSet, basename="listing")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
@@ -33,6 +38,9 @@ urlpatterns = [
     # Before the router, whose skus/{pk}/ would otherwise take "import" and "export" for SKU ids.
     path("skus/import/", SKUImportView.as_view(), name="sku-import"),
     path("skus/export/", SKUExportView.as_view(), name="sku-export"),
+    path("orders/import/", OrderImportView.as_view(), name="order-import"),
+    path("listings/import/", ListingImportView.as_view(), name="listing-import"),
+    path("channel-inventory/", ChannelInventoryView.as_view(), name="channel-inventory"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path(
         "docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]), name="api-docs"

@@ -10,9 +10,17 @@ Every importer (the catalog today; listings and orders later) goes through the s
    that row is committed, so a separate worker can read it.
 2. ``run_import_job`` (in the worker) reads every row and has the importer check all of them,
    saving progress every ``PROGRESS_EVERY`` rows so that a poll sees it move; every problem becomes
-   a ``RowError`` (row, column, value, reason). A dry run stops there. A real run with any error
-   writes nothing; without errors the importer applies the whole file in one transaction, so a
-   file is imported completely or not at all.
+   a ``RowError`` (row, column, value, reason). A dry run stops there. What a real run writes is
+   the importer's ``all_or_nothing``:
+
+   - ``FILE`` (the catalog): a run with any error writes nothing; without errors the importer
+     applies the whole file in one transaction, so a file is imported completely or not at all.
+   - ``RECORD`` (orders, whose lines are rows): rows form records, each imported or refused whole.
+     The importer applies the good records outside any transaction (each record, or page of them,
+     takes its own, so one bad order never undoes the others) and reports the ones it refused,
+     also for problems met only while writing. The job succeeds if any record was imported, with
+     the refused ones in its errors; a retry re-applies safely because such an importer's writes are
+     idempotent.
 
 How a file is read:
 
@@ -40,7 +48,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import partial
@@ -67,8 +75,14 @@ CSV, XLSX = "csv", "xlsx"
 ZIP_MAGIC = b"PK\x03\x04"
 DELIMITERS = (",", ";", "\t")
 
+FILE, RECORD = "file", "record"  # Importer.all_or_nothing
+
 # ImportJob.Kind -> dotted path of its Importer (a path, so that hub.core never imports the apps).
-IMPORTERS: dict[str, str] = {ImportJob.Kind.CATALOG: "hub.catalog.imports.CatalogImporter"}
+IMPORTERS: dict[str, str] = {
+    ImportJob.Kind.CATALOG: "hub.catalog.imports.CatalogImporter",
+    ImportJob.Kind.LISTINGS: "hub.channels.imports.ListingImporter",
+    ImportJob.Kind.ORDERS: "hub.orders.imports.OrderImporter",
+}
 
 Progress = Callable[[int], None]
 
@@ -91,11 +105,14 @@ class Row:
     """One data row: its spreadsheet row number and its trimmed cells by (normalised) column.
 
     ``values`` holds exactly the columns the file has, so an importer can tell a blank cell
-    (``""``) from a column that was left out (key absent).
+    (``""``) from a column that was left out (key absent). ``has_error`` is true when reading the
+    file already found a problem with the row (cells past the header), which the job reports; a
+    ``RECORD`` importer refuses the row's record for it.
     """
 
     number: int
     values: dict[str, str]
+    has_error: bool = False
 
 
 @dataclass
@@ -105,20 +122,47 @@ class Table:
     rows: list[tuple[int, list[str]]]
 
 
+@dataclass
+class Applied:
+    """What a ``RECORD`` importer's ``apply`` did: the records it imported (created or updated) and
+    refused (in validation or while writing), and the problems met only while writing."""
+
+    created: int
+    updated: int
+    refused: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated
+
+
 class Importer(abc.ABC):
-    """What one kind of file means. Subclasses name their columns and check and apply rows."""
+    """What one kind of file means. Subclasses name their columns and check and apply rows.
+
+    ``options`` are what the upload said besides the file (an orders file names its account) and
+    ``actor`` is the user who uploaded it, for the rows' history.
+    """
 
     kind: ClassVar[str]
     columns: ClassVar[tuple[str, ...]]
     required_columns: ClassVar[frozenset[str]]
+    all_or_nothing: ClassVar[str] = FILE  # or RECORD: see the module docstring
+    record_name: ClassVar[str] = "record"  # what a RECORD importer's records are, for messages
+
+    def __init__(self, *, options: dict | None = None, actor=None) -> None:
+        self.options = options or {}
+        self.actor = actor
 
     @abc.abstractmethod
     def validate(self, tenant, rows: list[Row], progress: Progress) -> tuple[Any, list[RowError]]:
         """Check every row; call ``progress(n)`` as rows are done. Returns (plan, errors); no writes."""
 
     @abc.abstractmethod
-    def apply(self, tenant, plan: Any) -> tuple[int, int]:
-        """Write a plan that had no errors; returns (created, updated). Runs inside one transaction."""
+    def apply(self, tenant, plan: Any) -> tuple[int, int] | Applied:
+        """``FILE``: write a plan that had no errors inside the caller's one transaction and return
+        (created, updated). ``RECORD``: write the plan's good records, each in its own transaction,
+        and return an ``Applied``."""
 
     def describe(self, plan: Any) -> str:
         """A short summary of what applying ``plan`` would do, for a dry run's message."""
@@ -403,16 +447,26 @@ def table_rows(table: Table, columns: list[str]) -> tuple[list[Row], list[RowErr
             )
             errors.append(RowError(number, "", extra[0], reason))
         padded = cells[:width] + [""] * (width - len(cells))
-        rows.append(Row(number, dict(zip(columns, padded, strict=True))))
+        rows.append(Row(number, dict(zip(columns, padded, strict=True)), has_error=bool(extra)))
     return rows, errors
 
 
 # Jobs -------------------------------------------------------------------------------------------
 
 
-def start_import(tenant, *, kind: str, file_name: str, content: bytes, dry_run: bool, user=None) -> ImportJob:
+def start_import(
+    tenant,
+    *,
+    kind: str,
+    file_name: str,
+    content: bytes,
+    dry_run: bool,
+    user=None,
+    options: dict | None = None,
+) -> ImportJob:
     """Check the file, store it as a pending job and queue the job's run after commit.
 
+    ``options`` are handed to the importer (JSON values: an orders file's account id).
     Raises DomainError (field ``file``) for a file that cannot be imported at all; no job is written then.
     """
     from schedules.queues import Queue
@@ -428,6 +482,7 @@ def start_import(tenant, *, kind: str, file_name: str, content: bytes, dry_run: 
         file_format=table.file_format,
         content=content,
         dry_run=dry_run,
+        options=options or {},
         created_by=user,
     )
     transaction.on_commit(partial(run_import.apply_async, (job.id,), queue=Queue.BULK.value))
@@ -438,27 +493,31 @@ def run_import_job(job_id: int) -> ImportJob | None:
     """Validate, and unless a dry run apply, one pending job; returns it, or None if it is gone.
 
     A job that is already finished is left alone. Any failure ends the job FAILED with the reason,
-    having written nothing.
+    having written nothing (a ``RECORD`` import keeps the records written before the failure).
     """
-    job = ImportJob.objects.select_related("tenant").filter(pk=job_id).first()
+    job = ImportJob.objects.select_related("tenant", "created_by").filter(pk=job_id).first()
     if job is None or job.is_finished:
         return job
     try:
         _run(job)
     except DomainError as exc:
-        _finish(job, ImportJob.Status.FAILED, message=f"{exc.message} Nothing was imported.")
+        _finish(job, ImportJob.Status.FAILED, message=f"{exc.message} {_what_was_written(job)}")
     except Exception as exc:
         logger.exception("Import job %s failed", job.pk)
-        message = (
-            f"The import stopped on an unexpected error ({type(exc).__name__}: {exc}). Nothing was imported."
-        )
+        message = f"The import stopped on an unexpected error ({type(exc).__name__}: {exc}). {_what_was_written(job)}"
         _finish(job, ImportJob.Status.FAILED, message=message)
     return job
 
 
+def _what_was_written(job: ImportJob) -> str:
+    if job.status == ImportJob.Status.APPLYING and get_importer(job.kind).all_or_nothing == RECORD:
+        return "Records imported before the error stay imported; upload the file again to import the rest."
+    return "Nothing was imported."
+
+
 def _run(job: ImportJob) -> None:
     importer_class = get_importer(job.kind)
-    importer = importer_class()
+    importer = importer_class(options=job.options, actor=job.created_by)
     _save(job, status=ImportJob.Status.VALIDATING, started_at=timezone.now(), processed_rows=0, message="")
     table = read_table(job.file_name, bytes(job.content))
     columns = check_header(table.header, importer_class)
@@ -474,6 +533,8 @@ def _run(job: ImportJob) -> None:
     )
     if job.dry_run:
         _finish(job, ImportJob.Status.VALIDATED, message=_dry_run_message(importer, plan, errors, len(rows)))
+    elif importer.all_or_nothing == RECORD:
+        _apply_records(job, importer, plan, errors, columns)
     elif errors:
         message = f"{_bad_rows(errors)} errors; nothing was imported.{_truncation_note(errors)}"
         _finish(job, ImportJob.Status.FAILED, message=message)
@@ -494,6 +555,32 @@ def _apply(job: ImportJob, importer: Importer, plan: Any) -> None:
         _finish(
             job, ImportJob.Status.SUCCEEDED, created_count=created, updated_count=updated, message=message
         )
+
+
+def _apply_records(
+    job: ImportJob, importer: Importer, plan: Any, errors: list[RowError], columns: list[str]
+) -> None:
+    """Write the good records (the importer gives each its own transaction) and report the refused ones."""
+    _save(job, status=ImportJob.Status.APPLYING)
+    applied = importer.apply(job.tenant, plan)
+    if not isinstance(applied, Applied):
+        raise TypeError(f"{type(importer).__name__}.apply must return an Applied (it imports per record)")
+    if applied.errors:
+        errors = _sorted_errors(errors + applied.errors, columns)
+    name = importer.record_name
+    message = f"{_count(applied.imported, name)} imported, {applied.refused} refused"
+    message += f" (see the error report).{_truncation_note(errors)}" if applied.refused else "."
+    status = (
+        ImportJob.Status.SUCCEEDED if applied.imported or not applied.refused else ImportJob.Status.FAILED
+    )
+    _finish(
+        job, status, created_count=applied.created, updated_count=applied.updated, error_count=len(errors),
+        errors=[error.as_dict() for error in errors[:MAX_STORED_ERRORS]], message=message,
+    )  # fmt: skip
+
+
+def _count(number: int, name: str) -> str:
+    return f"{number} {name}{'' if number == 1 else 's'}"
 
 
 def _progress_saver(job: ImportJob, total: int) -> Progress:
@@ -538,6 +625,11 @@ def _truncation_note(errors: list[RowError]) -> str:
 
 
 def _dry_run_message(importer: Importer, plan: Any, errors: list[RowError], total: int) -> str:
+    if errors and importer.all_or_nothing == RECORD:
+        return (
+            f"Dry run: {_bad_rows(errors)} errors ({len(errors)} problems in {total} rows); "
+            f"{importer.describe(plan)}. Nothing was written.{_truncation_note(errors)}"
+        )
     if errors:
         return (
             f"Dry run: {_bad_rows(errors)} errors ({len(errors)} problems in {total} rows); "

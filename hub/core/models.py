@@ -24,10 +24,13 @@ class TenantOwned(models.Model):
 
 
 class ImportJob(TenantOwned):
-    """One upload of a file (catalog, listings, orders): validated in full, then applied all-or-nothing."""
+    """One upload of a file (catalog, listings, orders): validated in full, then applied all-or-nothing
+    for the whole file or per record, as its importer declares (``hub.core.imports``)."""
 
     class Kind(models.TextChoices):
         CATALOG = "catalog", "Catalog"
+        LISTINGS = "listings", "Listings (SKU mapping)"
+        ORDERS = "orders", "Orders"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to start"
@@ -44,6 +47,11 @@ class ImportJob(TenantOwned):
     file_format = models.CharField(max_length=10)
     content = models.BinaryField()
     dry_run = models.BooleanField(default=False)
+    options = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the importer needs besides the file (an orders file: its account)",
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
