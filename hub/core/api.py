@@ -7,6 +7,7 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from hub.core.errors import DomainError
@@ -32,7 +33,13 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            for name, messages in _flatten(value, f"{prefix}.{key}" if prefix else str(key)).items():
+            if isinstance(key, int):  # DRF reports a list's errors as {index: errors}
+                path = f"{prefix}[{key}]"
+            elif key == api_settings.NON_FIELD_ERRORS_KEY and prefix:  # a nested object's own errors
+                path = prefix
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            for name, messages in _flatten(value, path).items():
                 fields.setdefault(name, []).extend(messages)
     elif isinstance(detail, list):
         if all(not isinstance(item, (dict, list)) for item in detail):

@@ -67,9 +67,13 @@ def hold_order(order: Order, *, actor=None, reason: str = "", source: str = "hub
 
 @transaction.atomic
 def release_hold(order: Order, *, actor=None, source: str = "hub") -> Order:
-    """Take an order off hold: it becomes new and is allocated again."""
+    """Take an order off hold: it is allocated again, or goes back to pending if the channel had not
+    opened it yet when it was held."""
     order = _locked(order)
-    transition(order, OrderStatus.NEW, "Hold released.", actor=actor, source=source).save()
+    held = order.events.filter(kind=f"status:{OrderStatus.ON_HOLD}").order_by("-pk").first()
+    was_pending = held is not None and held.details.get("previous") == OrderStatus.PENDING
+    target = OrderStatus.PENDING if was_pending else OrderStatus.NEW
+    transition(order, target, "Hold released.", actor=actor, source=source).save()
     order.save(update_fields=["status", "updated_at"])
     return _allocate_if_ready(order, actor=actor, source=source)
 

@@ -5,8 +5,6 @@ from decimal import Decimal
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.fields import empty
-from rest_framework.settings import api_settings
 
 from connectors.base import OrderDTO
 from hub.catalog.import_api import ImportUploadSerializer
@@ -147,29 +145,10 @@ class OrderIntakeSerializer(serializers.Serializer):
     billing_address = AddressInSerializer(required=False, allow_null=True)
     lines = LineInSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
 
-    def run_validation(self, data=empty):
-        try:
-            return super().run_validation(data)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError(indexed_errors(exc.detail)) from exc
-
     def to_dto(self) -> OrderDTO:
         """The validated order as the neutral ``OrderDTO``, keeping the posted JSON as its raw payload."""
         raw = self.initial_data if isinstance(self.initial_data, dict) else {}
         return intake.build_order(self.validated_data, raw=dict(raw))
-
-
-def indexed_errors(detail):
-    """DRF reports a nested list's errors as ``{index: errors}`` and its own as ``{"non_field_errors": [...]}``;
-    as lists and plain messages they flatten (``hub.core.api``) to the shape's paths: ``lines[0].quantity``
-    and ``lines``, the names ``hub.orders.validation`` uses too."""
-    if not isinstance(detail, dict):
-        return detail
-    if detail and all(isinstance(key, int) for key in detail):
-        return [indexed_errors(detail.get(index, {})) for index in range(max(detail) + 1)]
-    if set(detail) == {api_settings.NON_FIELD_ERRORS_KEY}:
-        return detail[api_settings.NON_FIELD_ERRORS_KEY]
-    return {key: indexed_errors(value) for key, value in detail.items()}
 
 
 class OrderImportUploadSerializer(ImportUploadSerializer):

@@ -56,10 +56,10 @@ def test_updating_barcodes_replaces_them(api, sku):
         ({"mrp": "10.123"}, "mrp", "decimal places"),
         ({"code": ""}, "code", "blank"),
         ({"weight_grams": -5}, "weight_grams", "greater than or equal to 0"),
-        ({"barcodes": [{"code": "8901234567891", "kind": "ean"}]}, "barcodes.0.code", "check digit"),
-        ({"barcodes": [{"code": "X1", "kind": "qr"}]}, "barcodes.0.kind", "not a valid choice"),
+        ({"barcodes": [{"code": "8901234567891", "kind": "ean"}]}, "barcodes[0].code", "check digit"),
+        ({"barcodes": [{"code": "X1", "kind": "qr"}]}, "barcodes[0].kind", "not a valid choice"),
         ({"components": [{"sku": "NOPE", "quantity": 1}]}, "components", "Unknown SKU: NOPE"),
-        ({"components": [{"sku": "TSHIRT-RED-M", "quantity": 0}]}, "components.0.quantity", "greater than or equal to 1"),
+        ({"components": [{"sku": "TSHIRT-RED-M", "quantity": 0}]}, "components[0].quantity", "greater than or equal to 1"),
     ],
 )
 def test_bad_skus_are_refused_with_the_field_and_the_reason(api, sku, changes, field, reason):

@@ -98,3 +98,13 @@ def test_cancelling_an_order_waiting_on_an_unmapped_sku_clears_its_attention_fla
     order = actions.cancel_order(order, reason="duplicate")
 
     assert (order.status, order.needs_attention, order.attention_reason, order.warehouse) == ("cancelled", False, "", None)
+
+
+def test_releasing_the_hold_of_a_pending_order_puts_it_back_to_pending(account, listed, bin_a):
+    stock.receive(listed, bin_a, 5, key="r")
+    order = import_order(account, order_dto("AMZ-1", ("T", 1, "100"), state="pending", shipping_address=None))
+    actions.hold_order(order, reason="check")
+
+    order = actions.release_hold(order)
+
+    assert (order.status, reserved()) == ("pending", 0)
