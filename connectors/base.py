@@ -173,6 +173,9 @@ class Connector(abc.ABC):
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     stock_batch_size: ClassVar[int] = 100  # the most stock updates one push may carry
     order_window_overlap: ClassVar[timedelta] = timedelta(minutes=5)  # re-read this much of the last window
+    # True when the order stream comes sorted by update time, so the sync may checkpoint after each page;
+    # otherwise it checkpoints only when a window is read to its end.
+    reads_in_update_order: ClassVar[bool] = False
 
     def __init__(self, credentials: Mapping[str, Any], *, options: Mapping[str, Any] | None = None) -> None:
         self.credentials = dict(credentials)

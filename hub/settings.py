@@ -177,6 +177,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "hub.orders.states.OrderStatus"},
 }
 
+# Channel syncs: retries of calls that may pass (429, 5xx, timeouts), and how far back a first pull reads.
+SYNC_RETRY_ATTEMPTS = int(os.environ.get("SYNC_RETRY_ATTEMPTS", "6"))
+SYNC_RETRY_BASE_SECONDS = float(os.environ.get("SYNC_RETRY_BASE_SECONDS", "1"))
+SYNC_RETRY_MAX_SECONDS = float(os.environ.get("SYNC_RETRY_MAX_SECONDS", "60"))
+SYNC_FIRST_LOOKBACK_DAYS = int(os.environ.get("SYNC_FIRST_LOOKBACK_DAYS", "7"))
+
 # Uploads: the largest catalog or mapping file accepted (bytes).
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024

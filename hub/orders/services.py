@@ -22,6 +22,7 @@ one order at a time), so call it outside ``transaction.atomic``.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import DatabaseError, OperationalError, transaction
@@ -78,8 +79,14 @@ def import_order(account: ChannelAccount, dto: OrderDTO, *, actor=None, source: 
     return outcome.order
 
 
-def import_orders(account: ChannelAccount, dtos: list[OrderDTO], *, actor=None, source: str = "sync") -> list[ImportOutcome]:
-    """Import a page of orders; one outcome per dto, in order (a repeated id shares its outcome)."""
+def import_orders(
+    account: ChannelAccount, dtos: list[OrderDTO], *, actor=None, source: str = "sync",
+    checkpoint: Callable[[list[ImportOutcome]], None] | None = None,
+) -> list[ImportOutcome]:  # fmt: skip
+    """Import a page of orders; one outcome per dto, in order (a repeated id shares its outcome).
+
+    ``checkpoint`` is called with the outcomes inside the transaction that stores them, so what it
+    writes (a sync cursor, the failed records) commits with the orders or not at all."""
     refused: dict[int, ImportOutcome] = {}
     latest: dict[str, Checked] = {}
     for index, dto in enumerate(dtos):
@@ -90,15 +97,24 @@ def import_orders(account: ChannelAccount, dtos: list[OrderDTO], *, actor=None, 
             continue
         latest[dto.channel_order_id] = Checked(dto, shipping, billing)  # the last copy in the page wins
     batch = sorted(latest.values(), key=lambda c: c.key)
-    stored = _store(account, batch, actor=actor, source=source)
-    return [refused.get(index) or stored[dto.channel_order_id] for index, dto in enumerate(dtos)]
+
+    def outcomes_of(stored: dict[str, ImportOutcome]) -> list[ImportOutcome]:
+        return [refused.get(index) or stored[dto.channel_order_id] for index, dto in enumerate(dtos)]
+
+    def hook(stored: dict[str, ImportOutcome]) -> None:
+        if checkpoint is not None:
+            checkpoint(outcomes_of(stored))
+
+    return outcomes_of(_store(account, batch, actor=actor, source=source, hook=hook))
 
 
-def _store(account, batch: list[Checked], *, actor, source) -> dict[str, ImportOutcome]:
+def _store(account, batch: list[Checked], *, actor, source, hook) -> dict[str, ImportOutcome]:
     if not batch:
+        with transaction.atomic():
+            hook({})
         return {}
     try:
-        return _with_retries(account, batch, actor=actor, source=source)
+        return _with_retries(account, batch, actor=actor, source=source, hook=hook)
     except DatabaseError:
         if len(batch) == 1:
             raise
@@ -106,18 +122,23 @@ def _store(account, batch: list[Checked], *, actor, source) -> dict[str, ImportO
     outcomes = {}
     for checked in batch:
         try:
-            outcomes.update(_with_retries(account, [checked], actor=actor, source=source))
+            outcomes.update(_with_retries(account, [checked], actor=actor, source=source, hook=None))
         except DatabaseError as exc:
             logger.exception("Order %s could not be stored", checked.key)
             outcomes[checked.key] = ImportOutcome(checked.key, error=DomainError(f"Order {checked.key} could not be stored: {exc}"))
+    with transaction.atomic():
+        hook(outcomes)  # every order of the page is stored or refused by now
     return outcomes
 
 
-def _with_retries(account, batch, *, actor, source) -> dict[str, ImportOutcome]:
+def _with_retries(account, batch, *, actor, source, hook) -> dict[str, ImportOutcome]:
     for attempt in range(1, RETRIES + 1):
         try:
             with transaction.atomic():
-                return _import_batch(account, batch, actor=actor, source=source)
+                stored = _import_batch(account, batch, actor=actor, source=source)
+                if hook is not None:
+                    hook(stored)
+                return stored
         except OperationalError as exc:  # a deadlock or serialization failure: the page is retried whole
             if attempt == RETRIES or getattr(getattr(exc, "__cause__", None), "sqlstate", "") not in ("40P01", "40001"):
                 raise

@@ -1,0 +1,287 @@
+"""The sync engine: reads a channel's order stream into the hub and pushes the stock outbox out.
+
+It lives in the core, not in a connector: a connector only reads pages and sends requests; here the
+rules are kept.
+
+- ``sync_orders(account)`` reads the order stream page by page from the cursor (less the connector's
+  overlap, so a late write at the window's edge is read again; the unique order key absorbs the
+  repeat) and imports each page through ``import_orders``. The cursor moves in the same transaction
+  that stores a page's orders, and only to a time no later record can precede: mid-stream only when the
+  connector reads in update order, otherwise once the window is exhausted. A crash or a channel error
+  therefore never skips an order; at worst a page is read twice.
+- ``push_stock(account)`` sends the outbox's dirty listings in the largest batches the channel takes,
+  and clears the outbox only for the items the channel accepted; rejected items stay dirty with the
+  channel's message.
+- Remote errors follow ``connectors.errors``: a 429 waits (Retry-After) and retries, 5xx and connection
+  errors retry with exponential backoff, 401/403 stop the account's syncs with an alert, and a record
+  the channel or the hub refuses is kept (request, response, error, payload) and retried alone.
+
+Every run is a ``SyncRun`` row with what it read, stored, pushed and failed. A dry run reads and reports
+but writes nothing anywhere.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from tenacity import RetryCallState, retry, retry_if_exception_type, stop_after_attempt
+
+from connectors import registry
+from connectors.base import Connector, OrderPage, StockUpdate
+from connectors.errors import CredentialsRejected, RateLimited, RetriableConnectorError
+from hub.channels import outbox
+from hub.channels.models import ChannelAccount, Listing, SyncCursor, SyncFailure, SyncRun
+from hub.channels.selectors import DirtyListing, dirty_listings
+from hub.orders.models import Order
+from hub.orders.services import ImportOutcome, import_orders
+
+logger = logging.getLogger(__name__)
+ORDERS, STOCK = "orders", "stock"
+T = TypeVar("T")
+
+
+class SyncStopped(Exception):
+    """The account's syncs are stopped (inactive, or its credentials were rejected)."""
+
+
+def connector_for(account: ChannelAccount) -> Connector:
+    return registry.build(account.kind, account.credentials_dict, options=account.options)
+
+
+# --- calling the channel -------------------------------------------------------------------------
+
+
+def _wait(state: RetryCallState) -> float:
+    """Honour the channel's Retry-After on a 429; otherwise back off exponentially, within bounds."""
+    error = state.outcome.exception() if state.outcome else None
+    base, cap = settings.SYNC_RETRY_BASE_SECONDS, settings.SYNC_RETRY_MAX_SECONDS
+    if isinstance(error, RateLimited) and error.retry_after is not None:
+        return min(error.retry_after, cap)
+    return min(cap, base * 2 ** (state.attempt_number - 1))
+
+
+def call(fn: Callable[[], T]) -> T:
+    """Call the channel, retrying what may pass (429, 5xx, timeouts) a bounded number of times."""
+    retrying = retry(
+        retry=retry_if_exception_type(RetriableConnectorError),
+        wait=_wait,
+        stop=stop_after_attempt(settings.SYNC_RETRY_ATTEMPTS),
+        reraise=True,
+        before_sleep=lambda s: logger.info("Channel call failed (%s); retry %d", s.outcome.exception(), s.attempt_number),
+    )
+    return retrying(fn)()
+
+
+# --- orders --------------------------------------------------------------------------------------
+
+
+@dataclass
+class DryRunReport:
+    """What a dry run would have done; nothing is written."""
+
+    stream: str
+    pages: int = 0
+    orders_new: int = 0
+    orders_known: int = 0
+    failures: list[str] = field(default_factory=list)
+    items: int = 0
+
+
+def sync_orders(
+    account: ChannelAccount, *, since: datetime | None = None, dry_run: bool = False, trigger: str = "manual",
+    connector: Connector | None = None, progress: Callable[[str], None] | None = None,
+) -> SyncRun | DryRunReport:  # fmt: skip
+    """Pull the account's orders updated since the cursor (or ``since``) into the hub."""
+    _check_running(account)
+    connector = connector or connector_for(account)
+    cursor = SyncCursor.objects.filter(account=account, stream=ORDERS).first()
+    start = since or _window_start(cursor, connector)
+    if dry_run:
+        return _dry_run_orders(account, connector, start, progress)
+    run = SyncRun.objects.create(tenant_id=account.tenant_id, account=account, stream=ORDERS, trigger=trigger,
+                                 window_start=start)  # fmt: skip
+    try:
+        _read_window(account, connector, run, start, progress)
+    except CredentialsRejected as error:
+        _stop_account(account, error)
+        return _finish(run, SyncRun.Status.FAILED, f"The channel rejected the credentials: {error}")
+    except Exception as error:
+        logger.exception("Order sync of %s failed", account)
+        return _finish(run, SyncRun.Status.FAILED, f"{type(error).__name__}: {error}")
+    status = SyncRun.Status.PARTIAL if run.errors else SyncRun.Status.SUCCEEDED
+    return _finish(run, status, f"{run.pages} page(s): {run.orders_created} new, {run.orders_updated} updated, {run.errors} failed.")
+
+
+def _window_start(cursor: SyncCursor | None, connector: Connector) -> datetime:
+    if cursor is None or cursor.position is None:
+        return timezone.now() - timedelta(days=settings.SYNC_FIRST_LOOKBACK_DAYS)
+    return cursor.position - connector.order_window_overlap
+
+
+def _read_window(account, connector, run: SyncRun, start: datetime, progress) -> None:
+    token, high_water = None, None
+    while True:
+        page = call(lambda t=token: connector.read_orders(updated_after=start, token=t))
+        high_water = max(filter(None, (high_water, page.high_water)), default=None)
+        done = page.next_token is None
+        checkpoint = high_water if (done or connector.reads_in_update_order) else None
+        _store_page(account, run, page, checkpoint)
+        if progress:
+            progress(f"page {run.pages}: {run.orders_created} new, {run.orders_updated} updated, {run.errors} failed")
+        if done:
+            return
+        token = page.next_token
+
+
+def _store_page(account, run: SyncRun, page: OrderPage, checkpoint: datetime | None) -> None:
+    """Import a page; record its failures and move the cursor in the transaction that stores it."""
+
+    def after_store(outcomes: list[ImportOutcome]) -> None:
+        _record_failures(account, run, page, outcomes)
+        if checkpoint is not None:
+            _advance(account, checkpoint)
+
+    outcomes = import_orders(account, page.orders, source="sync", checkpoint=after_store)
+    run.pages += 1
+    run.orders_created += sum(1 for o in outcomes if o.created and o.error is None)
+    run.orders_updated += sum(1 for o in outcomes if not o.created and o.error is None)
+    run.errors += len(page.failures) + sum(1 for o in outcomes if o.error is not None)
+    run.save(update_fields=["pages", "orders_created", "orders_updated", "errors"])
+
+
+def _advance(account: ChannelAccount, position: datetime) -> None:
+    cursor, _ = SyncCursor.objects.select_for_update().get_or_create(
+        account=account, stream=ORDERS, defaults={"tenant_id": account.tenant_id}
+    )
+    if cursor.position is None or position > cursor.position:
+        cursor.position = position
+        cursor.save(update_fields=["position", "updated_at"])
+
+
+def _record_failures(account, run, page: OrderPage, outcomes: list[ImportOutcome]) -> None:
+    raw = {order.channel_order_id: order.raw for order in page.orders}
+    for failure in page.failures:
+        _keep_failure(account, run, ORDERS, failure.key or "?", failure.error, payload=failure.payload,
+                      request=failure.request, response=failure.response)  # fmt: skip
+    for outcome in outcomes:
+        if outcome.error is not None:
+            _keep_failure(account, run, ORDERS, outcome.channel_order_id, str(outcome.error),
+                          payload=raw.get(outcome.channel_order_id, {}))  # fmt: skip
+        else:
+            SyncFailure.objects.filter(account=account, stream=ORDERS, record_key=outcome.channel_order_id,
+                                       status=SyncFailure.Status.OPEN).update(status=SyncFailure.Status.RESOLVED)  # fmt: skip
+
+
+def _keep_failure(account, run, stream: str, key: str, error: str, **details) -> None:
+    failure = SyncFailure.objects.filter(account=account, stream=stream, record_key=key, status=SyncFailure.Status.OPEN).first()
+    if failure is None:
+        SyncFailure.objects.create(tenant_id=account.tenant_id, account=account, run=run, stream=stream,
+                                   record_key=key[:200], error=error, **details)  # fmt: skip
+        return
+    failure.run, failure.error, failure.attempts = run, error, failure.attempts + 1
+    for name, value in details.items():
+        setattr(failure, name, value)
+    failure.save()
+
+
+def _dry_run_orders(account, connector, start: datetime, progress) -> DryRunReport:
+    report, token = DryRunReport(stream=ORDERS), None
+    while True:
+        page = call(lambda t=token: connector.read_orders(updated_after=start, token=t))
+        ids = [order.channel_order_id for order in page.orders]
+        known = set(Order.objects.filter(account=account, channel_order_id__in=ids).values_list("channel_order_id", flat=True))
+        report.pages += 1
+        report.orders_known += len(set(ids) & known)
+        report.orders_new += len(set(ids) - known)
+        report.failures += [f"{failure.key}: {failure.error}" for failure in page.failures]
+        if progress:
+            progress(f"page {report.pages}: {report.orders_new} new, {report.orders_known} known (dry run)")
+        if page.next_token is None:
+            return report
+        token = page.next_token
+
+
+# --- stock ---------------------------------------------------------------------------------------
+
+
+def push_stock(
+    account: ChannelAccount, *, dry_run: bool = False, trigger: str = "manual", connector: Connector | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SyncRun | DryRunReport:  # fmt: skip
+    """Send every dirty listing's offered quantity, in the channel's largest batches."""
+    _check_running(account)
+    connector = connector or connector_for(account)
+    items = dirty_listings(account)
+    if dry_run:
+        return DryRunReport(stream=STOCK, items=len(items))
+    run = SyncRun.objects.create(tenant_id=account.tenant_id, account=account, stream=STOCK, trigger=trigger)
+    try:
+        for start in range(0, len(items), connector.stock_batch_size):
+            _push_batch(account, connector, run, items[start : start + connector.stock_batch_size])
+            if progress:
+                progress(f"{run.items_pushed} pushed, {run.items_rejected} rejected of {len(items)}")
+    except CredentialsRejected as error:
+        _stop_account(account, error)
+        return _finish(run, SyncRun.Status.FAILED, f"The channel rejected the credentials: {error}")
+    except Exception as error:
+        logger.exception("Stock push of %s failed", account)
+        return _finish(run, SyncRun.Status.FAILED, f"{type(error).__name__}: {error}")
+    status = SyncRun.Status.PARTIAL if run.items_rejected else SyncRun.Status.SUCCEEDED
+    return _finish(run, status, f"{run.items_pushed} pushed, {run.items_rejected} rejected.")
+
+
+def _push_batch(account, connector, run: SyncRun, batch: list[DirtyListing]) -> None:
+    updates = [_update_for(item) for item in batch]
+    result = call(lambda: connector.push_stock(updates))
+    now = timezone.now()
+    by_sku = {item.offer.listing.channel_sku: item for item in batch}
+    with transaction.atomic():
+        accepted = [by_sku[sku] for sku in result.accepted if sku in by_sku]
+        outbox.clear(account, {item.offer.listing.pk: item.last_note_id for item in accepted})
+        for item in accepted:
+            listing = item.offer.listing
+            listing.last_pushed_quantity, listing.last_pushed_at, listing.push_error = item.offer.quantity, now, ""
+        Listing.objects.bulk_update([item.offer.listing for item in accepted],
+                                    ["last_pushed_quantity", "last_pushed_at", "push_error"])  # fmt: skip
+        for sku, message in result.rejected.items():
+            if sku in by_sku:
+                Listing.objects.filter(pk=by_sku[sku].offer.listing.pk).update(push_error=message[:1000])
+                _keep_failure(account, run, STOCK, sku, message, request=result.request, response=result.response)
+        run.items_pushed += len(accepted)
+        run.items_rejected += len(result.rejected)
+        run.save(update_fields=["items_pushed", "items_rejected"])
+
+
+def _update_for(item: DirtyListing) -> StockUpdate:
+    listing = item.offer.listing
+    return StockUpdate(channel_sku=listing.channel_sku, quantity=item.offer.quantity, channel_item_id=listing.channel_item_id,
+                       channel_inventory_item_id=listing.channel_inventory_item_id)  # fmt: skip
+
+
+# --- the account's state -------------------------------------------------------------------------
+
+
+def _check_running(account: ChannelAccount) -> None:
+    if not account.is_active:
+        raise SyncStopped(f"{account} is inactive.")
+    if account.syncs_stopped_at is not None:
+        raise SyncStopped(f"{account}: syncs are stopped: {account.alert}")
+
+
+def _stop_account(account: ChannelAccount, error: Exception) -> None:
+    """The channel refused the credentials: stop every sync of the account until they are replaced."""
+    account.syncs_stopped_at = timezone.now()
+    account.alert = f"Credentials rejected by {account.get_kind_display()}: {error}. Update them to resume syncs."[:500]
+    ChannelAccount.objects.filter(pk=account.pk).update(syncs_stopped_at=account.syncs_stopped_at, alert=account.alert)
+    logger.error("Stopped syncs of %s: %s", account, account.alert)
+
+
+def _finish(run: SyncRun, status: str, message: str) -> SyncRun:
+    run.status, run.message, run.finished_at = status, message, timezone.now()
+    run.save(update_fields=["status", "message", "finished_at"])
+    return run
