@@ -145,6 +145,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "schedules.run_import": {"queue": "bulk"},
     "schedules.retry_waiting_orders": {"queue": "orders"},
+    "schedules.sync_account": {"queue": "orders"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

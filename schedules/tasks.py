@@ -27,3 +27,27 @@ def retry_waiting_orders(tenant_id: int, sku_ids: list[int]) -> int:
     from hub.orders.waiting import retry_waiting
 
     return retry_waiting(tenant_id, sku_ids)
+
+
+@shared_task(name="schedules.sync_account", acks_late=True, reject_on_worker_lost=True)
+def sync_account(account_id: int, *, orders: bool = True, stock: bool = True, since: str | None = None,
+                 trigger: str = "manual") -> list[int]:  # fmt: skip
+    """Pull the account's orders and/or push its stock; returns the sync run ids. Quiet if the account
+    is gone or its syncs are stopped (the run of the stop already says why)."""
+    from datetime import datetime
+
+    from hub.channels import sync
+    from hub.channels.models import ChannelAccount
+
+    account = ChannelAccount.objects.filter(pk=account_id).first()
+    if account is None:
+        return []
+    runs = []
+    try:
+        if orders:
+            runs.append(sync.sync_orders(account, since=datetime.fromisoformat(since) if since else None, trigger=trigger))
+        if stock:
+            runs.append(sync.push_stock(account, trigger=trigger))
+    except sync.SyncStopped:
+        return [run.pk for run in runs]
+    return [run.pk for run in runs]

@@ -23,6 +23,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -40,6 +41,7 @@ from hub.channels.serializers import (
     ListingSerializer,
 )
 from hub.channels.services import save_account, save_listing
+from hub.channels.sync_api import SyncRequestSerializer, SyncResponseSerializer, run_sync_request
 from hub.core.api import TenantScopedMixin, tenant_rows
 from hub.core.imports import check_size, start_import
 from hub.core.models import ImportJob
@@ -81,6 +83,16 @@ class ChannelAccountViewSet(TenantScopedMixin, viewsets.ModelViewSet):
             credentials=credentials,
         )
         return self.get_queryset().get(pk=saved.pk)
+
+    @extend_schema(request=SyncRequestSerializer, responses={202: SyncResponseSerializer, 200: SyncResponseSerializer})
+    @action(detail=True, methods=["post"], url_path="sync")
+    def sync(self, request, pk=None):
+        """Pull orders and/or push stock now. A dry run reads and reports at once and writes nothing;
+        otherwise the sync is queued (202) and its runs are listed once finished."""
+        account = self.get_object()
+        body = SyncRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(*run_sync_request(account, body.validated_data))
 
 
 class ListingFilter(filters.FilterSet):

@@ -62,6 +62,7 @@ def save_account(
         setattr(account, name, value)
     if credentials is not None:
         account.credentials = _credentials_text(credentials)
+        account.syncs_stopped_at, account.alert = None, ""  # new credentials: syncs may run again
     _check_account_name(account)
     _full_clean(account, exclude=["tenant"])
     _save_unique(account, check=_check_account_name)

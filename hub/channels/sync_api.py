@@ -1,0 +1,66 @@
+"""``POST /api/v1/channel-accounts/{id}/sync/``: pull orders and/or push stock now, or see what a dry run would do."""
+
+from dataclasses import asdict
+
+from rest_framework import serializers, status
+
+from connectors.registry import UnknownChannel, connector_class
+from hub.channels import sync
+from hub.channels.models import ChannelAccount, SyncRun
+from hub.core.errors import Conflict, DomainError
+
+
+class SyncRequestSerializer(serializers.Serializer):
+    orders = serializers.BooleanField(default=True)
+    stock = serializers.BooleanField(default=True)
+    since = serializers.DateTimeField(required=False, help_text="Read orders updated since this time, not the cursor")
+    dry_run = serializers.BooleanField(default=False)
+
+    def validate(self, attrs):
+        if not (attrs["orders"] or attrs["stock"]):
+            raise serializers.ValidationError("Ask for orders, stock or both.")
+        return attrs
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SyncRun
+        fields = (
+            "id", "stream", "trigger", "status", "started_at", "finished_at", "window_start", "pages",
+            "orders_created", "orders_updated", "items_pushed", "items_rejected", "errors", "message",
+        )  # fmt: skip
+        read_only_fields = fields
+
+
+class SyncResponseSerializer(serializers.Serializer):
+    queued = serializers.BooleanField()
+    runs = SyncRunSerializer(many=True)
+    dry_run = serializers.DictField(required=False, help_text="What a dry run found, per stream")
+
+
+def run_sync_request(account: ChannelAccount, data: dict) -> tuple[dict, int]:
+    """The response body and status for a sync request."""
+    from schedules.tasks import sync_account
+
+    if not account.is_active or account.syncs_stopped_at:
+        raise Conflict(f"Syncs of {account} are stopped. {account.alert}".strip(), code="syncs_stopped")
+    try:
+        connector_class(account.kind)
+    except UnknownChannel as exc:
+        raise DomainError(f"There is no connector for {account.get_kind_display()} to sync with.", code="no_connector") from exc
+    if data["dry_run"]:
+        return {"queued": False, "runs": [], "dry_run": _dry_run(account, data)}, status.HTTP_200_OK
+    result = sync_account.delay(account.pk, orders=data["orders"], stock=data["stock"],
+                                since=data["since"].isoformat() if data.get("since") else None, trigger="api")  # fmt: skip
+    run_ids = result.get() if result.ready() else []
+    runs = SyncRunSerializer(SyncRun.objects.filter(pk__in=run_ids).order_by("pk"), many=True).data
+    return {"queued": not result.ready(), "runs": runs}, status.HTTP_202_ACCEPTED
+
+
+def _dry_run(account: ChannelAccount, data: dict) -> dict:
+    reports = {}
+    if data["orders"]:
+        reports["orders"] = asdict(sync.sync_orders(account, since=data.get("since"), dry_run=True))
+    if data["stock"]:
+        reports["stock"] = asdict(sync.push_stock(account, dry_run=True))
+    return reports
