@@ -194,6 +194,28 @@ class Connector(abc.ABC):
     def push_shipment(self, update: ShipmentUpdate) -> None:
         raise UnsupportedOperation(f"{self.kind} does not take shipment updates from the hub.")
 
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> "WebhookDelivery":
+        """Verify a delivery's signature and read it; raise ``WebhookRejected`` if it is not genuine."""
+        raise UnsupportedOperation(f"{self.kind} sends no webhooks.")
+
+    def order_from_webhook(self, delivery: "WebhookDelivery") -> OrderDTO | None:
+        """The order a delivery carries, or None for a topic the hub does not act on."""
+        raise UnsupportedOperation(f"{self.kind} sends no webhooks.")
+
 
 class UnsupportedOperation(Exception):
     """Asked of a connector for something its channel does not offer."""
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """A verified webhook: the channel's id for this event (unique per delivery attempt's event), its
+    topic and its JSON body."""
+
+    event_id: str
+    topic: str
+    payload: dict
+
+
+class WebhookRejected(Exception):
+    """The delivery is not from the channel (bad or missing signature) or is unreadable."""

@@ -146,6 +146,7 @@ CELERY_TASK_ROUTES = {
     "schedules.run_import": {"queue": "bulk"},
     "schedules.retry_waiting_orders": {"queue": "orders"},
     "schedules.sync_account": {"queue": "orders"},
+    "schedules.process_webhook": {"queue": "orders"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

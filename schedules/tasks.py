@@ -51,3 +51,12 @@ def sync_account(account_id: int, *, orders: bool = True, stock: bool = True, si
     except sync.SyncStopped:
         return [run.pk for run in runs]
     return [run.pk for run in runs]
+
+
+@shared_task(name="schedules.process_webhook", acks_late=True, reject_on_worker_lost=True)
+def process_webhook(event_id: int) -> str | None:
+    """Process one stored webhook delivery (a redelivered message finds it processed and stops)."""
+    from hub.channels.webhooks import process
+
+    event = process(event_id)
+    return event.status if event is not None else None

@@ -209,3 +209,32 @@ class SyncFailure(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.stream} {self.record_key}: {self.error[:60]}"
+
+
+class WebhookEvent(TenantOwned):
+    """A channel's webhook delivery, stored before it is processed: the unique (account, event id)
+    makes a redelivery a no-op, and a delivery whose processing failed or never ran is picked up again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored (topic not acted on)"
+        FAILED = "failed", "Failed"
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="webhook_events")
+    event_id = models.CharField(max_length=200)
+    topic = models.CharField(max_length=100)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["account", "event_id"], name="webhook_event_once")]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.event_id} ({self.status})"
