@@ -87,7 +87,9 @@ class OrderLine(TenantOwned):
         ordering = ["order_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["order", "channel_line_id"], name="order_line_unique_per_order"),
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) | Q(status="cancelled"), name="order_line_quantity_positive"
+            ),
         ]
         indexes = [models.Index(fields=["tenant", "sku"])]
 

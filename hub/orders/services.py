@@ -34,7 +34,7 @@ from hub.orders.actions import release_calls
 from hub.orders.allocation import allocate_orders
 from hub.orders.events import event, transition
 from hub.orders.models import Order, OrderEvent, OrderLine
-from hub.orders.states import BEFORE_SHIPPING, LineStatus, OrderStatus
+from hub.orders.states import BEFORE_SHIPPING, HOLDING_NO_STOCK, RESERVING, LineStatus, OrderStatus
 from hub.orders.validation import Address, OrderError, check_order
 from warehouse import stock
 
@@ -261,6 +261,12 @@ def _update(order: Order, checked: Checked, events, calls, *, actor, source) -> 
         events.append(transition(order, OrderStatus.NEW, "The channel opened the order.", source=source))
         changed = True
         allocate = [order] if not _flag_unmapped(order, events, source) else []
+    elif dto.state == ChannelOrderState.SHIPPED and order.status in HOLDING_NO_STOCK:
+        events.append(transition(order, OrderStatus.SHIPPED, "Shipped by the channel; no stock of ours was used.", source=source))
+        order.needs_attention, order.attention_reason = False, ""
+        changed = True
+    elif dto.state == ChannelOrderState.SHIPPED and order.status in RESERVING:
+        changed |= _flag(order, "The channel reports the order shipped, but the hub has not shipped it.", events, source)
     elif dto.state == ChannelOrderState.DELIVERED and order.status == OrderStatus.SHIPPED:
         events.append(transition(order, OrderStatus.DELIVERED, "Delivered, says the channel.", source=source))
         changed = True

@@ -21,10 +21,11 @@ class OrderStatus(models.TextChoices):
 
 S = OrderStatus
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
-    S.PENDING: frozenset({S.NEW, S.ON_HOLD, S.CANCELLED}),
-    S.NEW: frozenset({S.ALLOCATED, S.UNFULFILLABLE, S.ON_HOLD, S.CANCELLED}),
-    S.UNFULFILLABLE: frozenset({S.ALLOCATED, S.ON_HOLD, S.CANCELLED}),
-    S.ON_HOLD: frozenset({S.NEW, S.PENDING, S.CANCELLED}),
+    # SHIPPED straight from an order holding no stock: the channel shipped it (Amazon FBA, or outside the hub).
+    S.PENDING: frozenset({S.NEW, S.ON_HOLD, S.CANCELLED, S.SHIPPED}),
+    S.NEW: frozenset({S.ALLOCATED, S.UNFULFILLABLE, S.ON_HOLD, S.CANCELLED, S.SHIPPED}),
+    S.UNFULFILLABLE: frozenset({S.ALLOCATED, S.ON_HOLD, S.CANCELLED, S.SHIPPED}),
+    S.ON_HOLD: frozenset({S.NEW, S.PENDING, S.CANCELLED, S.SHIPPED}),
     S.ALLOCATED: frozenset({S.PICKING, S.UNFULFILLABLE, S.ON_HOLD, S.CANCELLED}),
     S.PICKING: frozenset({S.PACKED, S.ALLOCATED, S.UNFULFILLABLE, S.CANCELLED}),
     S.PACKED: frozenset({S.SHIPPED, S.CANCELLED}),
@@ -38,6 +39,8 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 BEFORE_SHIPPING = frozenset({S.PENDING, S.NEW, S.ON_HOLD, S.UNFULFILLABLE, S.ALLOCATED, S.PICKING, S.PACKED})
 # Orders holding reservations.
 RESERVING = frozenset({S.ALLOCATED, S.PICKING, S.PACKED})
+# Orders not yet shipped that hold no stock: the channel may ship them itself.
+HOLDING_NO_STOCK = frozenset({S.PENDING, S.NEW, S.UNFULFILLABLE, S.ON_HOLD})
 
 
 class InvalidTransition(Conflict):

@@ -11,7 +11,7 @@ same page go on. Amounts must add up within a paisa per line (channels round per
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from connectors.base import AddressDTO, ChannelOrderState, OrderDTO
+from connectors.base import AddressDTO, ChannelOrderState, LineState, OrderDTO
 from hub.core import india
 from hub.core.errors import DomainError
 
@@ -90,8 +90,9 @@ def _line_problems(dto: OrderDTO) -> list[tuple[str, str]]:
         seen.add(line.channel_line_id)
         if not (line.channel_sku or "").strip():
             problems.append((f"{where}.channel_sku", "Each line needs the channel SKU."))
-        if isinstance(line.quantity, bool) or not isinstance(line.quantity, int) or line.quantity < 1:
-            problems.append((f"{where}.quantity", f"The quantity must be a whole number of at least 1, not {line.quantity!r}."))
+        least = 0 if line.state == LineState.CANCELLED else 1  # Amazon reports a cancelled item as 0 ordered
+        if isinstance(line.quantity, bool) or not isinstance(line.quantity, int) or line.quantity < least:
+            problems.append((f"{where}.quantity", f"The quantity must be a whole number of at least {least}, not {line.quantity!r}."))
         elif line.quantity > MAX_QUANTITY:
             problems.append((f"{where}.quantity", f"The quantity {line.quantity} is beyond {MAX_QUANTITY}."))
         for name in ("unit_price", "discount", "tax"):

@@ -254,3 +254,28 @@ def test_an_export_order_keeps_its_foreign_address_and_is_zero_rated(account, st
     assert Order.objects.get(pk=order.pk).status == "allocated"
     line = order.lines.get()
     assert (line.taxable_value, line.igst, line.cgst, line.sgst) == (Decimal("100.00"), 0, 0, 0)
+
+
+def test_an_item_the_channel_cancelled_before_anything_was_ordered_is_kept_as_cancelled(account, stocked):
+    order = import_order(account, order_dto("AMZ-2", ("SITE-TEE-M", 1, "799"), ("SITE-TEE-M-X", 0, "0", "cancelled")))
+
+    assert dict(order.lines.values_list("channel_sku", "status")) == {"SITE-TEE-M": "open", "SITE-TEE-M-X": "cancelled"}
+    assert Order.objects.get(pk=order.pk).status == "allocated"
+
+
+def test_an_order_the_channel_ships_itself_moves_to_shipped_without_our_stock(account, stocked):
+    import_order(account, order_dto("FBA-1", ("SITE-TEE-M", 1, "799"), state="pending", shipping_address=None))
+
+    order = import_order(account, order_dto("FBA-1", ("SITE-TEE-M", 1, "799"), state="shipped"))
+
+    assert order.status == "shipped"
+    assert reserved(stocked) == 0
+
+
+def test_a_channel_shipping_an_order_the_hub_reserved_is_flagged(account, stocked):
+    import_order(account, order_dto("SO-7", ("SITE-TEE-M", 1, "799")))
+
+    order = import_order(account, order_dto("SO-7", ("SITE-TEE-M", 1, "799"), state="shipped"))
+
+    assert (order.status, order.needs_attention) == ("allocated", True)
+    assert reserved(stocked) == 1
