@@ -44,6 +44,14 @@ STATE_CODES: dict[str, str] = {
 }
 STATE_CHOICES = list(STATE_CODES.items())
 _STATE_BY_NAME = {name.lower(): code for code, name in STATE_CODES.items()}
+# ISO 3166-2:IN subdivision codes (Shopify's province_code), old and new, to GST state codes.
+_STATE_BY_ISO = {
+    "AN": "35", "AP": "37", "AR": "12", "AS": "18", "BR": "10", "CH": "04", "CT": "22", "CG": "22", "DN": "26",
+    "DD": "26", "DH": "26", "DL": "07", "GA": "30", "GJ": "24", "HR": "06", "HP": "02", "JK": "01", "JH": "20",
+    "KA": "29", "KL": "32", "LA": "38", "LD": "31", "MP": "23", "MH": "27", "MN": "14", "ML": "17", "MZ": "15",
+    "NL": "13", "OR": "21", "OD": "21", "PY": "34", "PB": "03", "RJ": "08", "SK": "11", "TN": "33", "TG": "36",
+    "TS": "36", "TR": "16", "UP": "09", "UT": "05", "UK": "05", "WB": "19",
+}  # fmt: skip
 
 # GST rates in force (per cent), including the special rates (gold 3, rough diamonds 0.25, 1.5, 0.1)
 # and the slabs before the 2025 rationalisation (12, 28), which goods may still carry.
@@ -58,11 +66,12 @@ _HSN_RE = re.compile(r"^(?:[0-9]{4}|[0-9]{6}|[0-9]{8})$")
 
 
 def state_code(value: str) -> str | None:
-    """The GST state code for a code ("27") or a state name ("Maharashtra"), else None."""
+    """The GST state code for a code ("27"), a state name ("Maharashtra") or an ISO code ("MH", "IN-MH")."""
     value = (value or "").strip()
     if value.zfill(2) in STATE_CODES and value.isdigit():
         return value.zfill(2)
-    return _STATE_BY_NAME.get(value.lower())
+    iso = value.upper().removeprefix("IN-")
+    return _STATE_BY_NAME.get(value.lower()) or _STATE_BY_ISO.get(iso)
 
 
 def gstin_check_digit(first14: str) -> str:

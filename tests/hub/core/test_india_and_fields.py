@@ -23,6 +23,8 @@ def test_invalid_gstins_say_why(gstin, reason):
 def test_states_resolve_by_code_or_name():
     assert india.state_code("Karnataka") == "29"
     assert india.state_code("7") == "07"
+    assert india.state_code("MH") == "27"
+    assert india.state_code("IN-KA") == "29"
     assert india.state_code("Atlantis") is None
 
 
