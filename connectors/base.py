@@ -188,6 +188,10 @@ class Connector(abc.ABC):
     def read_orders(self, *, updated_after: datetime, token: str | None = None) -> OrderPage:
         """One page of orders updated after ``updated_after`` (``token`` continues a window)."""
 
+    def order_from_record(self, payload: dict) -> OrderDTO:
+        """Map again the payload a ``RecordFailure`` or an ``OrderDTO.raw`` kept (retrying one record alone)."""
+        raise UnsupportedOperation(f"{self.kind} cannot map a stored record again.")
+
     def push_stock(self, updates: list[StockUpdate]) -> PushResult:
         raise UnsupportedOperation(f"{self.kind} does not take stock updates from the hub.")
 

@@ -85,6 +85,13 @@ class AmazonConnector(Connector):
 
     # --- orders ---------------------------------------------------------------------------------------
 
+    def order_from_record(self, payload: dict) -> OrderDTO:
+        """A kept ``{"order": ..., "items": [...]}`` (a failure's payload, an order's raw) mapped again."""
+        try:
+            return mapping.order_from_payload(payload["order"], payload.get("items") or [])
+        except (KeyError, TypeError, mapping.MappingError) as exc:
+            raise RecordRejected(f"The stored Amazon order cannot be read: {exc}") from exc
+
     def read_orders(self, *, updated_after: datetime, token: str | None = None) -> OrderPage:
         """One getOrders page and every order's items. ``high_water`` is the page's latest LastUpdateDate."""
         payload = self._get_orders(updated_after, token)

@@ -73,6 +73,13 @@ class ShopifyConnector(Connector):
 
     # --- Orders -------------------------------------------------------------------------------------
 
+    def order_from_record(self, payload: dict) -> OrderDTO:
+        """A kept Shopify order (a failure's payload, an order's raw) mapped again."""
+        try:
+            return order_from_payload(payload)
+        except MappingError as exc:
+            raise RecordRejected(f"The stored Shopify order cannot be read: {exc}") from exc
+
     def read_orders(self, *, updated_after: datetime, token: str | None = None) -> OrderPage:
         """One page of orders updated at or after ``updated_after`` (an aware datetime)."""
         limit = max(1, min(MAX_PAGE_SIZE, int(self.options.get("page_size", MAX_PAGE_SIZE))))

@@ -32,16 +32,17 @@ from django.utils import timezone
 from tenacity import RetryCallState, retry, retry_if_exception_type, stop_after_attempt
 
 from connectors import registry
-from connectors.base import Connector, OrderPage, StockUpdate
-from connectors.errors import CredentialsRejected, RateLimited, RetriableConnectorError
+from connectors.base import Connector, OrderPage, ShipmentUpdate, StockUpdate
+from connectors.errors import ConnectorError, CredentialsRejected, RateLimited, RetriableConnectorError
 from hub.channels import outbox
 from hub.channels.models import ChannelAccount, Listing, SyncCursor, SyncFailure, SyncRun
 from hub.channels.selectors import DirtyListing, dirty_listings
+from hub.orders.events import event
 from hub.orders.models import Order
 from hub.orders.services import ImportOutcome, import_orders
 
 logger = logging.getLogger(__name__)
-ORDERS, STOCK = "orders", "stock"
+ORDERS, STOCK, SHIPMENTS = "orders", "stock", "shipments"
 T = TypeVar("T")
 
 
@@ -211,12 +212,13 @@ def _dry_run_orders(account, connector, start: datetime, progress) -> DryRunRepo
 
 def push_stock(
     account: ChannelAccount, *, dry_run: bool = False, trigger: str = "manual", connector: Connector | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, only: set[str] | None = None,
 ) -> SyncRun | DryRunReport:  # fmt: skip
-    """Send every dirty listing's offered quantity, in the channel's largest batches."""
+    """Send every dirty listing's offered quantity (or only these channel SKUs'), in the channel's
+    largest batches."""
     _check_running(account)
     connector = connector or connector_for(account)
-    items = dirty_listings(account)
+    items = [item for item in dirty_listings(account) if only is None or item.offer.listing.channel_sku in only]
     if dry_run:
         return DryRunReport(stream=STOCK, items=len(items))
     run = SyncRun.objects.create(tenant_id=account.tenant_id, account=account, stream=STOCK, trigger=trigger)
@@ -243,6 +245,9 @@ def _push_batch(account, connector, run: SyncRun, batch: list[DirtyListing]) -> 
     with transaction.atomic():
         accepted = [by_sku[sku] for sku in result.accepted if sku in by_sku]
         outbox.clear(account, {item.offer.listing.pk: item.last_note_id for item in accepted})
+        SyncFailure.objects.filter(account=account, stream=STOCK, status=SyncFailure.Status.OPEN,
+                                   record_key__in=[item.offer.listing.channel_sku for item in accepted]).update(
+            status=SyncFailure.Status.RESOLVED)  # fmt: skip
         for item in accepted:
             listing = item.offer.listing
             listing.last_pushed_quantity, listing.last_pushed_at, listing.push_error = item.offer.quantity, now, ""
@@ -261,6 +266,67 @@ def _update_for(item: DirtyListing) -> StockUpdate:
     listing = item.offer.listing
     return StockUpdate(channel_sku=listing.channel_sku, quantity=item.offer.quantity, channel_item_id=listing.channel_item_id,
                        channel_inventory_item_id=listing.channel_inventory_item_id)  # fmt: skip
+
+
+# --- shipments ------------------------------------------------------------------------------------
+
+
+def confirm_shipment(order: Order, *, carrier: str, tracking_number: str, shipped_at: datetime | None = None,
+                     carrier_code: str = "", connector: Connector | None = None) -> bool:  # fmt: skip
+    """Tell the order's channel it shipped, with the carrier and tracking number; the timeline says
+    whether the channel took it. A refusal is kept as a failed record (stream "shipments")."""
+    account = order.account
+    _check_running(account)
+    connector = connector or connector_for(account)
+    lines = tuple((line.channel_line_id, line.quantity) for line in order.lines.filter(status__in=["open", "shipped"]))
+    update = ShipmentUpdate(order.channel_order_id, carrier, tracking_number, shipped_at or timezone.now(), lines,
+                            carrier_code=carrier_code)  # fmt: skip
+    try:
+        call(lambda: connector.push_shipment(update))
+    except CredentialsRejected as error:
+        _stop_account(account, error)
+        raise
+    except ConnectorError as error:
+        _keep_failure(account, None, SHIPMENTS, order.channel_order_id, str(error), payload={
+            "carrier": carrier, "tracking_number": tracking_number}, request=error.request, response=error.response)  # fmt: skip
+        event(order, "shipment_push_failed", f"{account.get_kind_display()} refused the shipment: {error}", source="sync").save()
+        return False
+    event(order, "shipment_pushed", f"Shipment confirmed to {account.get_kind_display()}: {carrier} {tracking_number}.",
+          source="sync", carrier=carrier, tracking_number=tracking_number).save()  # fmt: skip
+    return True
+
+
+# --- one failed record, again ------------------------------------------------------------------------
+
+
+def retry_failure(failure: SyncFailure, *, connector: Connector | None = None) -> SyncFailure:
+    """Try one failed record again, alone: an order is mapped again from its kept payload and imported;
+    a stock item is pushed again with the quantity the hub offers now."""
+    account = failure.account
+    _check_running(account)
+    connector = connector or connector_for(account)
+    if failure.stream == STOCK:
+        push_stock(account, connector=connector, only={failure.record_key}, trigger="retry")
+    else:
+        try:
+            dto = connector.order_from_record(failure.payload)
+        except Exception as exc:
+            return _retried(failure, f"{type(exc).__name__}: {exc}")
+        outcome = import_orders(account, [dto], source="retry")[0]
+        if outcome.error is not None:
+            return _retried(failure, str(outcome.error))
+        failure.status = SyncFailure.Status.RESOLVED
+    if failure.stream == STOCK:
+        failure.refresh_from_db()
+    else:
+        failure.save(update_fields=["status", "updated_at"])
+    return failure
+
+
+def _retried(failure: SyncFailure, error: str) -> SyncFailure:
+    failure.error, failure.attempts = error, failure.attempts + 1
+    failure.save(update_fields=["error", "attempts", "updated_at"])
+    return failure
 
 
 # --- the account's state -------------------------------------------------------------------------

@@ -175,3 +175,33 @@ def test_a_cancellation_in_the_next_sync_releases_stock_and_queues_the_push(acco
     assert Order.objects.get().status == "cancelled"
     assert StockLevel.objects.get(sku=sku).reserved == 0
     assert pushed.pushes == [[("AMZ-TEE", 100)]]
+
+
+def test_a_failed_stock_item_is_retried_alone_and_resolves_once_accepted(account, tenant, bin_a):
+    bag = factories.make_sku(tenant, "BAG")
+    factories.make_listing(account, bag, "AMZ-BAG")
+    stock.receive(bag, bin_a, 4, key="bag")
+    sync.push_stock(account, connector=ScriptedConnector([], rejected_skus={"AMZ-BAG"}))
+    failure = SyncFailure.objects.get(record_key="AMZ-BAG")
+
+    fixed = ScriptedConnector([])
+    failure = sync.retry_failure(failure, connector=fixed)
+
+    assert fixed.pushes == [[("AMZ-BAG", 4)]]
+    assert failure.status == "resolved"
+    assert not ListingOutbox.objects.exists()
+
+
+def test_a_refused_order_is_retried_alone_from_its_kept_payload(account):
+    class Remapping(ScriptedConnector):
+        def order_from_record(self, payload):
+            return order_dto(payload["id"], ("AMZ-TEE", 1, "500"), updated_at=T0)
+
+    bad = order_dto("AMZ-9", ("AMZ-TEE", 1, "500"), updated_at=T0, ship_state="Narnia", raw={"id": "AMZ-9"})
+    sync.sync_orders(account, since=T0 - timedelta(hours=1), connector=ScriptedConnector([bad]))
+    failure = SyncFailure.objects.get(record_key="AMZ-9")
+
+    failure = sync.retry_failure(failure, connector=Remapping([]))
+
+    assert failure.status == "resolved"
+    assert Order.objects.get(channel_order_id="AMZ-9").status == "allocated"
