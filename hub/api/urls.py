@@ -9,6 +9,7 @@ from hub.api.auth import ObtainTokenView
 from hub.catalog.api import ProductViewSet, SKUViewSet
 from hub.catalog.import_api import ImportJobViewSet, SKUExportView, SKUImportView
 from hub.channels.api import ChannelAccountViewSet, ChannelInventoryView, ListingImportView, ListingViewSet
+from hub.channels.sync_api import SyncFailureViewSet, SyncRunViewSet
 from hub.orders.api import OrderImportView, OrderViewSet
 from warehouse.api import (
     BinViewSet,
@@ -21,6 +22,8 @@ from warehouse.api import (
 
 router = DefaultRouter()
 router.register("products", ProductViewSet, basename="product")
+router.register("sync-runs", SyncRunViewSet, basename="sync-run")
+router.register("sync-failures", SyncFailureViewSet, basename="sync-failure")
 router.register("skus", SKUViewSet, basename="sku")
 router.register("warehouses", WarehouseViewSet, basename="warehouse")
 router.register("bins", BinViewSet, basename="bin")

@@ -2,12 +2,17 @@
 
 from dataclasses import asdict
 
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from connectors.registry import UnknownChannel, connector_class
 from hub.channels import sync
-from hub.channels.models import ChannelAccount, SyncRun
+from hub.channels.models import ChannelAccount, SyncFailure, SyncRun
+from hub.core.api import TenantScopedMixin
 from hub.core.errors import Conflict, DomainError
+from hub.core.permissions import DEFAULT_WRITE
 
 
 class SyncRequestSerializer(serializers.Serializer):
@@ -64,3 +69,42 @@ def _dry_run(account: ChannelAccount, data: dict) -> dict:
     if data["stock"]:
         reports["stock"] = asdict(sync.push_stock(account, dry_run=True))
     return reports
+
+
+class SyncFailureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SyncFailure
+        fields = ("id", "account", "run", "stream", "record_key", "error", "status", "attempts", "payload", "request",
+                  "response", "created_at", "updated_at")  # fmt: skip
+        read_only_fields = fields
+
+
+class SyncRunViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """Every sync run: stream, when, pages, orders created and updated, items pushed, errors."""
+
+    queryset = SyncRun.objects.all()
+    serializer_class = SyncRunSerializer
+    filterset_fields = ("account", "stream", "status", "trigger")
+    ordering_fields = ("started_at",)
+
+
+class SyncFailureViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """Records that failed, with the channel's request, response and error; ``retry/`` tries one alone."""
+
+    queryset = SyncFailure.objects.all()
+    serializer_class = SyncFailureSerializer
+    filterset_fields = ("account", "stream", "status")
+    search_fields = ("record_key", "error")
+    action_roles = {"retry": DEFAULT_WRITE}
+
+    @extend_schema(request=None, responses={200: SyncFailureSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        failure = self.get_object()
+        if failure.status != SyncFailure.Status.OPEN:
+            raise Conflict("This record is resolved already.", code="resolved")
+        try:
+            failure = sync.retry_failure(failure)
+        except sync.SyncStopped as exc:
+            raise Conflict(str(exc), code="syncs_stopped") from exc
+        return Response(SyncFailureSerializer(failure).data)

@@ -205,3 +205,21 @@ def test_a_refused_order_is_retried_alone_from_its_kept_payload(account):
 
     assert failure.status == "resolved"
     assert Order.objects.get(channel_order_id="AMZ-9").status == "allocated"
+
+
+def test_runs_and_failures_are_listed_per_tenant_and_a_failure_can_be_retried_by_api(account, api, other_tenant):
+    from tests.conftest import api_client_for
+
+    sync.push_stock(account, connector=ScriptedConnector([], rejected_skus={"AMZ-TEE"}))
+    failure = SyncFailure.objects.get()
+    rival = api_client_for(factories.make_user(other_tenant, "admin"))
+    finance = api_client_for(factories.make_user(account.tenant, "finance"))
+
+    runs = api.get("/api/v1/sync-runs/").json()
+    listed = api.get("/api/v1/sync-failures/?status=open").json()
+
+    assert [(r["stream"], r["items_rejected"]) for r in runs["results"]] == [("stock", 1)]
+    assert [f["record_key"] for f in listed["results"]] == ["AMZ-TEE"]
+    assert rival.get(f"/api/v1/sync-failures/{failure.pk}/").status_code == 404
+    assert rival.get("/api/v1/sync-runs/").json()["count"] == 0
+    assert finance.post(f"/api/v1/sync-failures/{failure.pk}/retry/").status_code == 403
