@@ -10,13 +10,13 @@ orders waiting on it, exactly as through the API.
 import json
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
-from hub.channels.models import ChannelAccount, Listing
+from hub.channels.models import ChannelAccount, Listing, SyncFailure, SyncRun, WebhookEvent
 from hub.channels.services import account_name_error, save_account, save_listing
-from hub.core.admin import TenantScopedAdmin
+from hub.core.admin import ReadOnlyAdminMixin, TenantScopedAdmin
 from warehouse.models import Warehouse
 
 ACCOUNT_FIELDS = (
@@ -96,7 +96,21 @@ class ChannelAccountAdmin(TenantScopedAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("name",)
     filter_horizontal = ("warehouses",)
-    readonly_fields = ("has_credentials", "created_at", "updated_at")
+    readonly_fields = ("has_credentials", "syncs_stopped_at", "alert", "created_at", "updated_at")
+    actions = ("sync_now",)
+
+    @admin.action(description="Sync now: pull orders and push stock", permissions=["change"])
+    def sync_now(self, request, queryset):
+        from schedules.tasks import sync_account
+
+        for account in queryset:
+            if account.syncs_stopped_at or not account.is_active:
+                self.message_user(request, f"{account}: syncs are stopped. {account.alert}", messages.WARNING)
+                continue
+            result = sync_account.delay(account.pk, trigger="admin")
+            done = SyncRun.objects.filter(pk__in=result.get()) if result.ready() else []
+            summary = "; ".join(f"{run.stream}: {run.message}" for run in done) or "queued"
+            self.message_user(request, f"{account}: {summary}", messages.SUCCESS)
 
     @admin.display(boolean=True, description="Credentials stored")
     def has_credentials(self, account: ChannelAccount) -> bool:
@@ -168,3 +182,25 @@ class ListingAdmin(TenantScopedAdmin):
         tenant = obj.account.tenant if request.user.is_superuser else request.user.tenant
         fields = {name: form.cleaned_data[name] for name in LISTING_FIELDS if name in form.cleaned_data}
         save_listing(tenant, listing=obj, fields=fields, actor=request.user)
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
+    list_display = ("started_at", "account", "stream", "trigger", "status", "pages", "orders_created",
+                    "orders_updated", "items_pushed", "items_rejected", "errors")  # fmt: skip
+    list_filter = ("stream", "status", "trigger")
+    search_fields = ("message",)
+
+
+@admin.register(SyncFailure)
+class SyncFailureAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
+    list_display = ("updated_at", "account", "stream", "record_key", "status", "attempts", "error")
+    list_filter = ("stream", "status")
+    search_fields = ("record_key", "error")
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
+    list_display = ("received_at", "account", "topic", "event_id", "status", "attempts", "error")
+    list_filter = ("topic", "status")
+    search_fields = ("event_id",)

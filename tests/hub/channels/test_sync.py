@@ -223,3 +223,20 @@ def test_runs_and_failures_are_listed_per_tenant_and_a_failure_can_be_retried_by
     assert rival.get(f"/api/v1/sync-failures/{failure.pk}/").status_code == 404
     assert rival.get("/api/v1/sync-runs/").json()["count"] == 0
     assert finance.post(f"/api/v1/sync-failures/{failure.pk}/retry/").status_code == 403
+
+
+def test_operations_can_sync_an_account_from_the_admin(account, tenant, monkeypatch):
+    from django.test import Client
+
+    monkeypatch.setattr(sync, "connector_for", lambda account: ScriptedConnector(orders(2)))
+    ops = factories.make_user(tenant, "operations")
+    client = Client()
+    client.force_login(ops)
+
+    response = client.post("/admin/channels/channelaccount/", {"action": "sync_now", "_selected_action": [account.pk]},
+                           follow=True)  # fmt: skip
+
+    assert response.status_code == 200
+    assert "orders: 1 page(s): 2 new" in response.content.decode()
+    assert Order.objects.filter(account=account).count() == 2
+    assert client.get("/admin/channels/syncrun/").status_code == 200
