@@ -184,9 +184,16 @@ class Connector(abc.ABC):
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities
 
+    def close(self) -> None:  # noqa: B027 - most connectors hold nothing to release
+        """Release what the connector holds (HTTP clients); it may not be used afterwards."""
+
     @abc.abstractmethod
     def read_orders(self, *, updated_after: datetime, token: str | None = None) -> OrderPage:
         """One page of orders updated after ``updated_after`` (``token`` continues a window)."""
+
+    def fetch_order(self, channel_order_id: str) -> OrderDTO:
+        """Read one order from the channel again (retrying a record alone, after the channel fixed it)."""
+        raise UnsupportedOperation(f"{self.kind} cannot read a single order.")
 
     def order_from_record(self, payload: dict) -> OrderDTO:
         """Map again the payload a ``RecordFailure`` or an ``OrderDTO.raw`` kept (retrying one record alone)."""

@@ -180,7 +180,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Channel syncs: retries of calls that may pass (429, 5xx, timeouts), and how far back a first pull reads.
-SYNC_RETRY_ATTEMPTS = int(os.environ.get("SYNC_RETRY_ATTEMPTS", "6"))
+SYNC_RETRY_ATTEMPTS = int(os.environ.get("SYNC_RETRY_ATTEMPTS", "10"))
 SYNC_RETRY_BASE_SECONDS = float(os.environ.get("SYNC_RETRY_BASE_SECONDS", "1"))
 SYNC_RETRY_MAX_SECONDS = float(os.environ.get("SYNC_RETRY_MAX_SECONDS", "60"))
 SYNC_FIRST_LOOKBACK_DAYS = int(os.environ.get("SYNC_FIRST_LOOKBACK_DAYS", "7"))

@@ -11,11 +11,13 @@ Database check constraints back the rules up.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from hub.catalog.models import SKU
+from hub.core.bulk import bulk_set
 from hub.core.errors import Conflict, DomainError
 from warehouse.models import Bin, StockLevel, StockMovement
 from warehouse.signals import stock_changed
@@ -224,7 +226,7 @@ def _write(tenant_id, levels: list[StockLevel], movements: list[StockMovement]) 
     now = timezone.now()
     for level in levels:
         level.updated_at = now
-    StockLevel.objects.bulk_update(levels, ["on_hand", "reserved", "updated_at"])
+    bulk_set(StockLevel, levels, ["on_hand", "reserved", "updated_at"])
     StockMovement.objects.bulk_create(movements)
     restocked = {m.sku_id for m in movements if m.on_hand_delta - m.reserved_delta > 0}
     stock_changed.send(
@@ -255,16 +257,26 @@ def _lock_levels(tenant_id, changes: list[Change]) -> dict[tuple[int, int], Stoc
 
 
 def _select_for_update(tenant_id, pairs) -> dict[tuple[int, int], StockLevel]:
+    rows = StockLevel.objects.select_for_update().filter(_exactly(pairs), tenant_id=tenant_id).order_by("pk")
+    return {(row.sku_id, row.bin_id): row for row in rows}
+
+
+def _exactly(pairs) -> Q:
+    """The levels of exactly these (SKU, bin) pairs, not the cross product of their SKUs and bins."""
     sku_ids = {sku_id for sku_id, _ in pairs}
     bin_ids = {bin_id for _, bin_id in pairs}
-    condition = Q(sku_id__in=sku_ids, bin_id__in=bin_ids)
-    if len(sku_ids) > 1 and len(bin_ids) > 1:
-        # Lock exactly the pairs, not the cross product of their SKUs and bins.
-        condition = Q()
-        for sku_id, bin_id in pairs:
-            condition |= Q(sku_id=sku_id, bin_id=bin_id)
-    rows = StockLevel.objects.select_for_update().filter(condition, tenant_id=tenant_id).order_by("pk")
-    return {(row.sku_id, row.bin_id): row for row in rows}
+    if len(sku_ids) == 1 or len(bin_ids) == 1:
+        return Q(sku_id__in=sku_ids, bin_id__in=bin_ids)
+    if connection.vendor == "postgresql":  # one join against two arrays instead of hundreds of ORs
+        return Q(pk__in=RawSQL(
+            "SELECT l.id FROM warehouse_stocklevel l JOIN unnest(%s::bigint[], %s::bigint[]) AS p(sku, bin) "
+            "ON l.sku_id = p.sku AND l.bin_id = p.bin",
+            ([sku for sku, _ in pairs], [bin_id for _, bin_id in pairs]),
+        ))  # fmt: skip
+    condition = Q()
+    for sku_id, bin_id in pairs:
+        condition |= Q(sku_id=sku_id, bin_id=bin_id)
+    return condition
 
 
 def _check_result(level: StockLevel, change: Change) -> None:

@@ -82,8 +82,29 @@ class AmazonConnector(Connector):
         self.sleep: Callable[[float], None] = time.sleep
         self._orders: Orders | None = None
         self._feeds: Feeds | None = None
+        # What was read of the page being read, kept across attempts (see read_orders).
+        self._page_key: tuple | None = None
+        self._page_payload: dict | None = None
+        self._items_read: dict[str, list[dict]] = {}
 
     # --- orders ---------------------------------------------------------------------------------------
+
+    def fetch_order(self, channel_order_id: str) -> OrderDTO:
+        """getOrder (with the restricted data the address needs) and getOrderItems for one order."""
+        params = {}
+        if self.options.get("restricted_data", True):
+            self.limiter.acquire("createRestrictedDataToken")
+            params["RestrictedResources"] = list(mapping.RESTRICTED_RESOURCES)
+        client = self.orders_client
+        try:
+            with self._call("getOrder"):
+                raw = dict(client.get_order(channel_order_id, **params).payload or {})
+        finally:
+            client.restricted_data_token = None
+        result = self._read_order(raw)
+        if isinstance(result, RecordFailure):
+            raise RecordRejected(result.error, request={"order": channel_order_id}, response=result.payload)
+        return result
 
     def order_from_record(self, payload: dict) -> OrderDTO:
         """A kept ``{"order": ..., "items": [...]}`` (a failure's payload, an order's raw) mapped again."""
@@ -93,15 +114,28 @@ class AmazonConnector(Connector):
             raise RecordRejected(f"The stored Amazon order cannot be read: {exc}") from exc
 
     def read_orders(self, *, updated_after: datetime, token: str | None = None) -> OrderPage:
-        """One getOrders page and every order's items. ``high_water`` is the page's latest LastUpdateDate."""
-        payload = self._get_orders(updated_after, token)
+        """One getOrders page and every order's items. ``high_water`` is the page's latest LastUpdateDate.
+
+        A page costs one getOrders call and one getOrderItems call per order; when one of them fails (a
+        429, a 500) the caller asks for the same page again. What this connector already read of that page
+        is kept, so the next attempt goes on from the call that failed instead of starting over (and
+        spends no getOrders quota twice): each attempt makes progress.
+        """
+        page_key = (updated_after, token)
+        if self._page_key != page_key:
+            self._page_key, self._page_payload, self._items_read = page_key, None, {}
+        if self._page_payload is None:
+            self._page_payload = self._get_orders(updated_after, token)
+        payload = self._page_payload
         raw_orders = payload.get("Orders")
         if not isinstance(raw_orders, list):
+            self._page_payload = None
             raise RetriableConnectorError("getOrders answered without an Orders list.", response=payload)
         orders, failures = [], []
         for raw in raw_orders:
             result = self._read_order(raw)
             (orders if isinstance(result, OrderDTO) else failures).append(result)
+        self._page_key = None  # the page is complete: forget it
         return OrderPage(orders, failures, next_token=payload.get("NextToken") or None, high_water=high_water(raw_orders))
 
     def _get_orders(self, updated_after: datetime, token: str | None) -> dict:
@@ -134,6 +168,8 @@ class AmazonConnector(Connector):
             return RecordFailure(key, str(exc), payload={"order": raw, "items": items})
 
     def _order_items(self, order_id: str) -> list[dict]:
+        if order_id in self._items_read:
+            return self._items_read[order_id]
         items: list[dict] = []
         token = None
         while True:
@@ -142,6 +178,7 @@ class AmazonConnector(Connector):
             items += list((payload or {}).get("OrderItems") or [])
             token = (payload or {}).get("NextToken")
             if not token:
+                self._items_read[order_id] = items
                 return items
 
     # --- stock ----------------------------------------------------------------------------------------

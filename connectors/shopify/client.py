@@ -122,6 +122,23 @@ class ShopifyClient:
             raise RetriableConnectorError("Shopify answered orders.json without an orders list.", request=request)
         return OrdersAnswer(orders, page_info(collection.next_page_url))
 
+    def order(self, order_id: str) -> dict:
+        """GET orders/{id}.json: one order's payload, read from the answer's body."""
+        request = {"method": "GET", "path": f"orders/{order_id}.json"}
+        self.throttle.before_rest()
+        with active(self.site):
+            try:
+                shopify.Order.find(order_id)
+                body = shopify.Order.connection.response.body
+            except NETWORK_ERRORS as exc:
+                raise rest_error(exc, request) from exc
+            finally:
+                self._observe_rest()
+        try:
+            return dict(json.loads(body)["order"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RetriableConnectorError(f"Shopify answered orders/{order_id}.json without an order.", request=request) from exc
+
     def graphql(self, document: str, variables: Mapping[str, Any], *, operation: str, cost: float | None = None) -> dict:
         """POST one GraphQL document; returns its ``data``. Top-level ``errors`` raise, classified."""
         request = {"method": "POST", "path": "graphql.json", "operation": operation}

@@ -73,6 +73,10 @@ class ShopifyConnector(Connector):
 
     # --- Orders -------------------------------------------------------------------------------------
 
+    def fetch_order(self, channel_order_id: str) -> OrderDTO:
+        """One order read again from orders/{id}.json."""
+        return self.order_from_record(self.client.order(channel_order_id))
+
     def order_from_record(self, payload: dict) -> OrderDTO:
         """A kept Shopify order (a failure's payload, an order's raw) mapped again."""
         try:

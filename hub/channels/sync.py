@@ -21,7 +21,8 @@ but writes nothing anywhere.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -32,8 +33,14 @@ from django.utils import timezone
 from tenacity import RetryCallState, retry, retry_if_exception_type, stop_after_attempt
 
 from connectors import registry
-from connectors.base import Connector, OrderPage, ShipmentUpdate, StockUpdate
-from connectors.errors import ConnectorError, CredentialsRejected, RateLimited, RetriableConnectorError
+from connectors.base import Connector, OrderPage, ShipmentUpdate, StockUpdate, UnsupportedOperation
+from connectors.errors import (
+    ConnectorError,
+    CredentialsRejected,
+    RateLimited,
+    RecordRejected,
+    RetriableConnectorError,
+)
 from hub.channels import outbox
 from hub.channels.models import ChannelAccount, Listing, SyncCursor, SyncFailure, SyncRun
 from hub.channels.selectors import DirtyListing, dirty_listings
@@ -52,6 +59,19 @@ class SyncStopped(Exception):
 
 def connector_for(account: ChannelAccount) -> Connector:
     return registry.build(account.kind, account.credentials_dict, options=account.options)
+
+
+@contextmanager
+def _connected(account: ChannelAccount, given: Connector | None) -> Iterator[Connector]:
+    """The caller's connector, or one built for the account and closed afterwards."""
+    if given is not None:
+        yield given
+        return
+    connector = connector_for(account)
+    try:
+        yield connector
+    finally:
+        connector.close()
 
 
 # --- calling the channel -------------------------------------------------------------------------
@@ -99,23 +119,23 @@ def sync_orders(
 ) -> SyncRun | DryRunReport:  # fmt: skip
     """Pull the account's orders updated since the cursor (or ``since``) into the hub."""
     _check_running(account)
-    connector = connector or connector_for(account)
-    cursor = SyncCursor.objects.filter(account=account, stream=ORDERS).first()
-    start = since or _window_start(cursor, connector)
-    if dry_run:
-        return _dry_run_orders(account, connector, start, progress)
-    run = SyncRun.objects.create(tenant_id=account.tenant_id, account=account, stream=ORDERS, trigger=trigger,
-                                 window_start=start)  # fmt: skip
-    try:
-        _read_window(account, connector, run, start, progress)
-    except CredentialsRejected as error:
-        _stop_account(account, error)
-        return _finish(run, SyncRun.Status.FAILED, f"The channel rejected the credentials: {error}")
-    except Exception as error:
-        logger.exception("Order sync of %s failed", account)
-        return _finish(run, SyncRun.Status.FAILED, f"{type(error).__name__}: {error}")
-    status = SyncRun.Status.PARTIAL if run.errors else SyncRun.Status.SUCCEEDED
-    return _finish(run, status, f"{run.pages} page(s): {run.orders_created} new, {run.orders_updated} updated, {run.errors} failed.")
+    with _connected(account, connector) as connector:
+        cursor = SyncCursor.objects.filter(account=account, stream=ORDERS).first()
+        start = since or _window_start(cursor, connector)
+        if dry_run:
+            return _dry_run_orders(account, connector, start, progress)
+        run = SyncRun.objects.create(tenant_id=account.tenant_id, account=account, stream=ORDERS, trigger=trigger,
+                                     window_start=start)  # fmt: skip
+        try:
+            _read_window(account, connector, run, start, progress)
+        except CredentialsRejected as error:
+            _stop_account(account, error)
+            return _finish(run, SyncRun.Status.FAILED, f"The channel rejected the credentials: {error}")
+        except Exception as error:
+            logger.exception("Order sync of %s failed", account)
+            return _finish(run, SyncRun.Status.FAILED, f"{type(error).__name__}: {error}")
+        status = SyncRun.Status.PARTIAL if run.errors else SyncRun.Status.SUCCEEDED
+        return _finish(run, status, f"{run.pages} page(s): {run.orders_created} new, {run.orders_updated} updated, {run.errors} failed.")
 
 
 def _window_start(cursor: SyncCursor | None, connector: Connector) -> datetime:
@@ -217,24 +237,24 @@ def push_stock(
     """Send every dirty listing's offered quantity (or only these channel SKUs'), in the channel's
     largest batches."""
     _check_running(account)
-    connector = connector or connector_for(account)
-    items = [item for item in dirty_listings(account) if only is None or item.offer.listing.channel_sku in only]
-    if dry_run:
-        return DryRunReport(stream=STOCK, items=len(items))
-    run = SyncRun.objects.create(tenant_id=account.tenant_id, account=account, stream=STOCK, trigger=trigger)
-    try:
-        for start in range(0, len(items), connector.stock_batch_size):
-            _push_batch(account, connector, run, items[start : start + connector.stock_batch_size])
-            if progress:
-                progress(f"{run.items_pushed} pushed, {run.items_rejected} rejected of {len(items)}")
-    except CredentialsRejected as error:
-        _stop_account(account, error)
-        return _finish(run, SyncRun.Status.FAILED, f"The channel rejected the credentials: {error}")
-    except Exception as error:
-        logger.exception("Stock push of %s failed", account)
-        return _finish(run, SyncRun.Status.FAILED, f"{type(error).__name__}: {error}")
-    status = SyncRun.Status.PARTIAL if run.items_rejected else SyncRun.Status.SUCCEEDED
-    return _finish(run, status, f"{run.items_pushed} pushed, {run.items_rejected} rejected.")
+    with _connected(account, connector) as connector:
+        items = [item for item in dirty_listings(account) if only is None or item.offer.listing.channel_sku in only]
+        if dry_run:
+            return DryRunReport(stream=STOCK, items=len(items))
+        run = SyncRun.objects.create(tenant_id=account.tenant_id, account=account, stream=STOCK, trigger=trigger)
+        try:
+            for start in range(0, len(items), connector.stock_batch_size):
+                _push_batch(account, connector, run, items[start : start + connector.stock_batch_size])
+                if progress:
+                    progress(f"{run.items_pushed} pushed, {run.items_rejected} rejected of {len(items)}")
+        except CredentialsRejected as error:
+            _stop_account(account, error)
+            return _finish(run, SyncRun.Status.FAILED, f"The channel rejected the credentials: {error}")
+        except Exception as error:
+            logger.exception("Stock push of %s failed", account)
+            return _finish(run, SyncRun.Status.FAILED, f"{type(error).__name__}: {error}")
+        status = SyncRun.Status.PARTIAL if run.items_rejected else SyncRun.Status.SUCCEEDED
+        return _finish(run, status, f"{run.items_pushed} pushed, {run.items_rejected} rejected.")
 
 
 def _push_batch(account, connector, run: SyncRun, batch: list[DirtyListing]) -> None:
@@ -277,23 +297,23 @@ def confirm_shipment(order: Order, *, carrier: str, tracking_number: str, shippe
     whether the channel took it. A refusal is kept as a failed record (stream "shipments")."""
     account = order.account
     _check_running(account)
-    connector = connector or connector_for(account)
-    lines = tuple((line.channel_line_id, line.quantity) for line in order.lines.filter(status__in=["open", "shipped"]))
-    update = ShipmentUpdate(order.channel_order_id, carrier, tracking_number, shipped_at or timezone.now(), lines,
-                            carrier_code=carrier_code)  # fmt: skip
-    try:
-        call(lambda: connector.push_shipment(update))
-    except CredentialsRejected as error:
-        _stop_account(account, error)
-        raise
-    except ConnectorError as error:
-        _keep_failure(account, None, SHIPMENTS, order.channel_order_id, str(error), payload={
-            "carrier": carrier, "tracking_number": tracking_number}, request=error.request, response=error.response)  # fmt: skip
-        event(order, "shipment_push_failed", f"{account.get_kind_display()} refused the shipment: {error}", source="sync").save()
-        return False
-    event(order, "shipment_pushed", f"Shipment confirmed to {account.get_kind_display()}: {carrier} {tracking_number}.",
-          source="sync", carrier=carrier, tracking_number=tracking_number).save()  # fmt: skip
-    return True
+    with _connected(account, connector) as connector:
+        lines = tuple((line.channel_line_id, line.quantity) for line in order.lines.filter(status__in=["open", "shipped"]))
+        update = ShipmentUpdate(order.channel_order_id, carrier, tracking_number, shipped_at or timezone.now(), lines,
+                                carrier_code=carrier_code)  # fmt: skip
+        try:
+            call(lambda: connector.push_shipment(update))
+        except CredentialsRejected as error:
+            _stop_account(account, error)
+            raise
+        except ConnectorError as error:
+            _keep_failure(account, None, SHIPMENTS, order.channel_order_id, str(error), payload={
+                "carrier": carrier, "tracking_number": tracking_number}, request=error.request, response=error.response)  # fmt: skip
+            event(order, "shipment_push_failed", f"{account.get_kind_display()} refused the shipment: {error}", source="sync").save()
+            return False
+        event(order, "shipment_pushed", f"Shipment confirmed to {account.get_kind_display()}: {carrier} {tracking_number}.",
+              source="sync", carrier=carrier, tracking_number=tracking_number).save()  # fmt: skip
+        return True
 
 
 # --- one failed record, again ------------------------------------------------------------------------
@@ -304,23 +324,33 @@ def retry_failure(failure: SyncFailure, *, connector: Connector | None = None) -
     a stock item is pushed again with the quantity the hub offers now."""
     account = failure.account
     _check_running(account)
-    connector = connector or connector_for(account)
-    if failure.stream == STOCK:
-        push_stock(account, connector=connector, only={failure.record_key}, trigger="retry")
-    else:
+    with _connected(account, connector) as connector:
+        if failure.stream == STOCK:
+            push_stock(account, connector=connector, only={failure.record_key}, trigger="retry")
+        else:
+            try:
+                dto = _read_again(connector, failure)
+            except Exception as exc:
+                return _retried(failure, f"{type(exc).__name__}: {exc}")
+            outcome = import_orders(account, [dto], source="retry")[0]
+            if outcome.error is not None:
+                return _retried(failure, str(outcome.error))
+            failure.status = SyncFailure.Status.RESOLVED
+        if failure.stream == STOCK:
+            failure.refresh_from_db()
+        else:
+            failure.save(update_fields=["status", "updated_at"])
+        return failure
+
+
+def _read_again(connector: Connector, failure: SyncFailure):
+    """The order as the channel serves it now (it may have fixed it), else as it was kept."""
+    if failure.record_key and failure.record_key != "?":
         try:
-            dto = connector.order_from_record(failure.payload)
-        except Exception as exc:
-            return _retried(failure, f"{type(exc).__name__}: {exc}")
-        outcome = import_orders(account, [dto], source="retry")[0]
-        if outcome.error is not None:
-            return _retried(failure, str(outcome.error))
-        failure.status = SyncFailure.Status.RESOLVED
-    if failure.stream == STOCK:
-        failure.refresh_from_db()
-    else:
-        failure.save(update_fields=["status", "updated_at"])
-    return failure
+            return call(lambda: connector.fetch_order(failure.record_key))
+        except (UnsupportedOperation, RecordRejected):
+            logger.info("Order %s cannot be read again from the channel; using its kept payload", failure.record_key)
+    return connector.order_from_record(failure.payload)
 
 
 def _retried(failure: SyncFailure, error: str) -> SyncFailure:

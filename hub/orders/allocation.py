@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from hub.catalog.models import SKU, BundleComponent
+from hub.core.bulk import bulk_set
 from hub.orders.events import transition
 from hub.orders.models import LineAllocation, Order, OrderEvent, OrderLine
 from hub.orders.states import LineStatus, OrderStatus
@@ -89,7 +90,7 @@ def allocate_orders(orders: list[Order], *, actor=None, source: str = "hub") -> 
     skus = SKU.objects.in_bulk(sku_ids | {need.line.sku_id for ns in needs.values() for need in ns})
     calls, allocations, events = [], [], []
     for order in orders:
-        plan = _plan(order, needs[order.pk], warehouses[order.account_id], pool)
+        plan = _plan(order, needs[order.pk], warehouses[order.account_id], pool, skus)
         if isinstance(plan, str):
             events += _unfulfillable(order, plan, actor=actor, source=source)
             continue
@@ -106,10 +107,9 @@ def allocate_orders(orders: list[Order], *, actor=None, source: str = "hub") -> 
     for order in orders:
         order.updated_at = now
     LineAllocation.objects.bulk_create(allocations)
-    Order.objects.bulk_update(orders, ["status", "warehouse", "allocation_round", "updated_at"])
-    OrderLine.objects.bulk_update(
-        [need.line for order in orders for need in needs[order.pk]], ["gst_rate", "taxable_value", "cgst", "sgst", "igst"]
-    )
+    bulk_set(Order, orders, ["status", "warehouse", "allocation_round", "updated_at"])
+    taxed = [need.line for order in orders if order.status == OrderStatus.ALLOCATED for need in needs[order.pk]]
+    bulk_set(OrderLine, taxed, ["gst_rate", "taxable_value", "cgst", "sgst", "igst"])
     OrderEvent.objects.bulk_create(events)
     return events
 
@@ -151,7 +151,7 @@ def _totals(needs: list[Need]) -> dict[int, int]:
     return total
 
 
-def _plan(order: Order, needs: list[Need], warehouses: list[Warehouse], pool: Pool) -> dict | str:
+def _plan(order: Order, needs: list[Need], warehouses: list[Warehouse], pool: Pool, skus: dict[int, SKU]) -> dict | str:
     """{warehouse: {sku id: units}} to reserve, or the reason it cannot be filled."""
     demand = _totals(needs)
     if not demand:
@@ -167,8 +167,8 @@ def _plan(order: Order, needs: list[Need], warehouses: list[Warehouse], pool: Po
         if all(pool.available(warehouse.pk, s) >= units for s, units in demand.items()):
             return {warehouse: demand}
     if order.account.allow_split:
-        return _split(demand, ranked, pool) or _shortfall(demand, ranked, pool)
-    return _shortfall(demand, ranked, pool)
+        return _split(demand, ranked, pool) or _shortfall(demand, ranked, pool, skus)
+    return _shortfall(demand, ranked, pool, skus)
 
 
 def _split(demand: dict[int, int], ranked: list[Warehouse], pool: Pool) -> dict | None:
@@ -184,8 +184,8 @@ def _split(demand: dict[int, int], ranked: list[Warehouse], pool: Pool) -> dict 
     return dict(plan)
 
 
-def _shortfall(demand: dict[int, int], ranked: list[Warehouse], pool: Pool) -> str:
-    codes = dict(SKU.objects.filter(pk__in=demand).values_list("pk", "code"))
+def _shortfall(demand: dict[int, int], ranked: list[Warehouse], pool: Pool, skus: dict[int, SKU]) -> str:
+    codes = {sku_id: skus[sku_id].code for sku_id in demand}
     parts = []
     for sku_id, units in demand.items():
         held = ", ".join(f"{w.code} has {pool.available(w.pk, sku_id)}" for w in ranked)

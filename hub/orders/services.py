@@ -26,9 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import DatabaseError, OperationalError, transaction
+from django.utils import timezone
 
 from connectors.base import ChannelOrderState, LineState, OrderDTO
 from hub.channels.models import ChannelAccount, Listing
+from hub.core.bulk import bulk_set
 from hub.core.errors import DomainError
 from hub.orders.actions import release_calls
 from hub.orders.allocation import allocate_orders
@@ -152,16 +154,51 @@ def _import_batch(account, batch: list[Checked], *, actor, source) -> dict[str, 
     events: list[OrderEvent] = []
     to_allocate = _create_lines(account, [(created[c.key], c) for c in batch if c.key in created], events, actor, source)
     calls: list[stock.Call] = []
+    changed, opened = [], []
     for checked in batch:
         if checked.key in existing:
-            to_allocate += _update(existing[checked.key], checked, events, calls, actor=actor, source=source)
+            order = existing[checked.key]
+            was_pending = order.status == OrderStatus.PENDING
+            if _update(order, checked, events, calls, source=source):
+                changed.append(order)
+            if was_pending and order.status == OrderStatus.NEW:
+                opened.append(order)
+    to_allocate += _ready(opened, events, source)
     if calls:
         stock.post_many(calls, actor=actor)
+    _save_changed(changed)
     OrderEvent.objects.bulk_create(events)
     allocate_orders(to_allocate, actor=actor, source=source)
     outcomes = {key: ImportOutcome(key, order=order, created=True) for key, order in created.items()}
     outcomes.update({key: ImportOutcome(key, order=order) for key, order in existing.items()})
     return outcomes
+
+
+UPDATABLE = (
+    "status", "channel_status", "channel_updated_at", "raw_payload", "ship_by", "shipping_address", "billing_address",
+    "ship_state", "ship_pincode", "warehouse", "needs_attention", "attention_reason", "updated_at",
+)  # fmt: skip
+
+
+def _save_changed(orders: list[Order]) -> None:
+    """One write for every order of the page that a later copy changed."""
+    now = timezone.now()
+    for order in orders:
+        order.updated_at = now
+    bulk_set(Order, orders, UPDATABLE)
+
+
+def _ready(opened: list[Order], events, source) -> list[Order]:
+    """Of the orders the channel just opened, those to allocate now; the others wait for a mapping."""
+    unmapped: dict[int, set[str]] = {}
+    for order_id, channel_sku in OrderLine.objects.filter(
+        order__in=opened, status=LineStatus.OPEN, sku__isnull=True
+    ).values_list("order_id", "channel_sku"):
+        unmapped.setdefault(order_id, set()).add(channel_sku)
+    for order in opened:
+        if order.pk in unmapped:
+            _flag(order, f"Unmapped SKU: {', '.join(sorted(unmapped[order.pk]))}", events, source)
+    return [order for order in opened if order.pk not in unmapped]
 
 
 def _lock(account, keys: list[str]) -> dict[str, Order]:
@@ -248,19 +285,17 @@ def _imported_message(order: Order, rows: list[OrderLine]) -> str:
     return f"Imported from {order.account.name}: {len(rows)} line(s), {units} unit(s), channel status {order.channel_status or '-'}."
 
 
-def _update(order: Order, checked: Checked, events, calls, *, actor, source) -> list[Order]:
-    """Apply a later copy of an order; returns [order] if it should now be allocated."""
+def _update(order: Order, checked: Checked, events, calls, *, source) -> bool:
+    """Apply a later copy of an order in memory (and its stock releases as ``calls``); True if it changed."""
     dto = checked.dto
     if dto.updated_at and order.channel_updated_at and dto.updated_at < order.channel_updated_at:
-        return []  # an older copy than the hub has (pages overlap, pulls race)
+        return False  # an older copy than the hub has (pages overlap, pulls race)
     changed = _refresh(order, checked, events, source)
-    allocate = []
     if dto.state == ChannelOrderState.CANCELLED:
         changed |= _channel_cancelled(order, events, calls, source)
     elif dto.state == ChannelOrderState.OPEN and order.status == OrderStatus.PENDING:
         events.append(transition(order, OrderStatus.NEW, "The channel opened the order.", source=source))
         changed = True
-        allocate = [order] if not _flag_unmapped(order, events, source) else []
     elif dto.state == ChannelOrderState.SHIPPED and order.status in HOLDING_NO_STOCK:
         events.append(transition(order, OrderStatus.SHIPPED, "Shipped by the channel; no stock of ours was used.", source=source))
         order.needs_attention, order.attention_reason = False, ""
@@ -273,9 +308,7 @@ def _update(order: Order, checked: Checked, events, calls, *, actor, source) -> 
     elif dto.state == ChannelOrderState.RETURNED and order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
         changed |= _flag(order, "The channel reports the order returned; receive it at the returns desk.", events, source)
     changed |= _cancel_lines(order, dto, events, calls, source)
-    if changed:
-        order.save()
-    return allocate
+    return changed
 
 
 def _refresh(order: Order, checked: Checked, events, source) -> bool:
@@ -326,13 +359,6 @@ def _cancel_lines(order: Order, dto: OrderDTO, events, calls, source) -> bool:
     if not order.lines.filter(status=LineStatus.OPEN).exists():
         events.append(transition(order, OrderStatus.CANCELLED, "Every line was cancelled.", source=source))
     return True
-
-
-def _flag_unmapped(order: Order, events, source) -> bool:
-    unmapped = sorted(set(order.lines.filter(status=LineStatus.OPEN, sku__isnull=True).values_list("channel_sku", flat=True)))
-    if unmapped:
-        _flag(order, f"Unmapped SKU: {', '.join(unmapped)}", events, source)
-    return bool(unmapped)
 
 
 def _flag(order: Order, reason: str, events, source) -> bool:

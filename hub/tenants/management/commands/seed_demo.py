@@ -4,6 +4,12 @@ Idempotent by construction, so ``make demo`` can run it on every start: rows are
 natural keys before anything is created, existing rows are left exactly as they are (a demo user may
 have changed them), and opening stock goes through ``warehouse.stock.receive`` with fixed idempotency
 keys, so a rerun replays the same calls and changes no level.
+
+It also connects two channel accounts to the local sandboxes (``connectors/sandbox``) that
+``manage.py run_demo`` serves: "Amazon IN (sandbox)" and "Shopify store (sandbox)", both served by both
+warehouses, with every demo SKU listed on each. Their channel ids (ASINs, Shopify variant and inventory
+item ids) follow from the SKU's place in the catalog, so the demo orders and stock in ``fixtures/demo``
+name the same ones.
 """
 
 from dataclasses import dataclass
@@ -13,9 +19,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
+from connectors.amazon.connector import AMAZON_RATES
+from connectors.sandbox.amazon import SANDBOX_CREDENTIALS as AMAZON_SANDBOX_CREDENTIALS
+from connectors.sandbox.shopify import SANDBOX_TOKEN as SHOPIFY_SANDBOX_TOKEN
+from connectors.shopify.connector import DEFAULT_API_VERSION as SHOPIFY_API_VERSION
 from hub.catalog.models import SKU, Product
 from hub.catalog.rules import barcode_error, sku_field_errors
 from hub.catalog.services import save_sku
+from hub.channels.models import ChannelAccount, ChannelKind, Listing
+from hub.channels.services import save_account, save_listing
 from hub.core.errors import DomainError
 from hub.core.india import gstin_check_digit
 from hub.tenants.models import Tenant, User
@@ -148,6 +160,56 @@ OUT_OF_STOCK = frozenset({"KRT-COT-MUS-XL", "JNS-SELV-RAW-34", "TEE-POLO-OLV-XL"
 ALWAYS_STOCKED = frozenset({"TEE-CREW-BLK-M", "CAP-BB-BLK", "SCK-ANK-BLK", "SCK-ANK-GRY", "SCK-ANK-WHT"})
 
 
+@dataclass(frozen=True)
+class DemoAccount:
+    kind: str
+    name: str
+    port: int  # where ``run_demo`` serves its sandbox by default
+    buffer_units: int = 0
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount(ChannelKind.AMAZON, "Amazon IN (sandbox)", 8101, buffer_units=1),
+    DemoAccount(ChannelKind.SHOPIFY, "Shopify store (sandbox)", 8102),
+)
+SHOPIFY_SHOP = "hub-sandbox.myshopify.com"
+SHOPIFY_LOCATION_ID = 76_543_210_001  # the sandbox shop's one location, where the hub sets "available"
+SHOPIFY_WEBHOOK_SECRET = "demo-sandbox-webhook-secret"  # the sandbox's, published like the demo password
+# Amazon's published usage plans would make the demo's first pull wait minutes; the sandbox has none.
+AMAZON_FAST_RATES = {operation: [50, 50] for operation in AMAZON_RATES}
+
+
+def asin(item: int) -> str:
+    """The demo ASIN of catalog item ``item`` (1-based): ten characters, like Amazon's."""
+    return f"B0DEMO{item:04d}"
+
+
+def shopify_variant_id(item: int) -> int:
+    return 44_100_000_000_000 + item
+
+
+def shopify_inventory_item_id(item: int) -> int:
+    return 46_200_000_000_000 + item
+
+
+def sandbox_credentials(kind: str) -> dict:
+    """The credentials the channel's sandbox expects (sandbox values, not secrets)."""
+    if kind == ChannelKind.AMAZON:
+        return dict(AMAZON_SANDBOX_CREDENTIALS)
+    if kind == ChannelKind.SHOPIFY:
+        return {"shop": SHOPIFY_SHOP, "access_token": SHOPIFY_SANDBOX_TOKEN, "api_version": SHOPIFY_API_VERSION,
+                "location_id": str(SHOPIFY_LOCATION_ID), "webhook_secret": SHOPIFY_WEBHOOK_SECRET}  # fmt: skip
+    raise ValueError(f"No demo sandbox for {kind!r}.")
+
+
+def sandbox_options(kind: str, base_url: str) -> dict:
+    """Connector options pointing an account at its sandbox on ``base_url``."""
+    options: dict = {"base_url": base_url.rstrip("/"), "timeout": 10}
+    if kind == ChannelKind.AMAZON:
+        options |= {"rate_limits": AMAZON_FAST_RATES, "page_size": 100, "feed_poll_interval": 0.2}
+    return options
+
+
 @dataclass
 class Seeded:
     tenant: Tenant
@@ -212,6 +274,7 @@ def seed(*, password: str = DEFAULT_PASSWORD) -> Seeded:
     storage = {code: _bins(warehouse, created) for code, warehouse in warehouses.items()}
     skus = _catalog(tenant, created)
     _opening_stock([sku for sku in skus if not sku.is_bundle], storage, actor=users[0][0], created=created)
+    _channels(tenant, list(warehouses.values()), skus, actor=users[0][0], created=created)
     return Seeded(tenant=tenant, users=users, created=created)
 
 
@@ -375,3 +438,32 @@ def _placements(index: int, code: str, storage: dict[str, list[Bin]]) -> list[tu
         if quantity:
             placements.append((quantity, bins[(index + 5 * offset) % len(bins)]))
     return placements
+
+
+def _channels(
+    tenant: Tenant, warehouses: list[Warehouse], skus: list[SKU], *, actor: User, created: dict[str, int]
+) -> None:
+    """The sandbox channel accounts and a listing of every demo SKU on each (``skus`` in catalog order)."""
+    for spec in DEMO_ACCOUNTS:
+        account = ChannelAccount.objects.filter(tenant=tenant, kind=spec.kind, name=spec.name).first()
+        _count(created, "channel accounts", account is None)
+        if account is None:
+            fields = {"kind": spec.kind, "name": spec.name, "buffer_units": spec.buffer_units,
+                      "options": sandbox_options(spec.kind, f"http://127.0.0.1:{spec.port}")}  # fmt: skip
+            account = save_account(
+                tenant, fields=fields, warehouses=warehouses, credentials=sandbox_credentials(spec.kind)
+            )
+        listed = set(Listing.objects.filter(account=account).values_list("channel_sku", flat=True))
+        for item, sku in enumerate(skus, start=1):
+            _count(created, "listings", sku.code not in listed)
+            if sku.code not in listed:
+                save_listing(tenant, fields={"account": account, "sku": sku, **_listing_ids(spec.kind, item, sku)},
+                             actor=actor)  # fmt: skip
+
+
+def _listing_ids(kind: str, item: int, sku: SKU) -> dict:
+    """A demo listing's channel SKU and ids: the hub code as the seller SKU on both channels."""
+    if kind == ChannelKind.AMAZON:
+        return {"channel_sku": sku.code, "channel_item_id": asin(item)}
+    return {"channel_sku": sku.code, "channel_item_id": str(shopify_variant_id(item)),
+            "channel_inventory_item_id": str(shopify_inventory_item_id(item))}  # fmt: skip
