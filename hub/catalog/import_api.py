@@ -126,19 +126,21 @@ class SKUImportView(APIView):
     def post(self, request):
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        file = upload.validated_data["file"]
-        check_size(file.size)
-        job = start_import(
-            request.user.tenant,
-            kind=ImportJob.Kind.CATALOG,
-            file_name=file.name,
-            content=file.read(),
-            dry_run=upload.validated_data["dry_run"],
-            user=request.user,
-        )
-        job = ImportJob.objects.defer("content").select_related("created_by").get(pk=job.pk)
-        body = ImportJobSerializer(job, context={"request": request}).data
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["links"]["self"]})
+        return queue_upload(request, kind=ImportJob.Kind.CATALOG, upload=upload.validated_data)
+
+
+def queue_upload(request, *, kind: str, upload: dict, options: dict | None = None) -> Response:
+    """Check an uploaded file and queue its import job: the one answer of every upload endpoint
+    (202 with the job and its ``Location``; a file that cannot be imported at all raises a 400)."""
+    file = upload["file"]
+    check_size(file.size)
+    job = start_import(
+        request.user.tenant, kind=kind, file_name=file.name, content=file.read(), dry_run=upload["dry_run"],
+        user=request.user, options=options,
+    )  # fmt: skip
+    job = ImportJob.objects.defer("content").select_related("created_by").get(pk=job.pk)
+    body = ImportJobSerializer(job, context={"request": request}).data
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["links"]["self"]})
 
 
 class SKUExportView(APIView):

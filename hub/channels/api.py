@@ -22,14 +22,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status, viewsets
+from rest_framework import generics, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hub.catalog.import_api import ImportJobSerializer, ImportUploadSerializer
+from hub.catalog.import_api import ImportJobSerializer, ImportUploadSerializer, queue_upload
 from hub.catalog.models import SKU
 from hub.channels.models import ChannelAccount, Listing, ListingOutbox
 from hub.channels.policy import Offer
@@ -43,7 +43,6 @@ from hub.channels.serializers import (
 from hub.channels.services import save_account, save_listing
 from hub.channels.sync_api import SyncRequestSerializer, SyncResponseSerializer, run_sync_request
 from hub.core.api import TenantScopedMixin, tenant_rows
-from hub.core.imports import check_size, start_import
 from hub.core.models import ImportJob
 from hub.core.permissions import DEFAULT_READ, DEFAULT_WRITE
 
@@ -159,15 +158,7 @@ class ListingImportView(APIView):
     def post(self, request):
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        file = upload.validated_data["file"]
-        check_size(file.size)
-        job = start_import(
-            request.user.tenant, kind=ImportJob.Kind.LISTINGS, file_name=file.name, content=file.read(),
-            dry_run=upload.validated_data["dry_run"], user=request.user,
-        )  # fmt: skip
-        job = ImportJob.objects.defer("content").select_related("created_by").get(pk=job.pk)
-        body = ImportJobSerializer(job, context={"request": request}).data
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["links"]["self"]})
+        return queue_upload(request, kind=ImportJob.Kind.LISTINGS, upload=upload.validated_data)
 
 
 @dataclass(frozen=True)

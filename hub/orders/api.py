@@ -24,10 +24,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hub.catalog.import_api import ImportJobSerializer
+from hub.catalog.import_api import ImportJobSerializer, queue_upload
 from hub.channels.models import ChannelAccount, ChannelKind
 from hub.core.api import tenant_rows
-from hub.core.imports import check_size, start_import
 from hub.core.models import ImportJob
 from hub.core.permissions import DEFAULT_WRITE
 from hub.orders import actions, intake, selectors
@@ -195,13 +194,7 @@ class OrderImportView(APIView):
         tenant = request.user.tenant
         upload = OrderImportUploadSerializer(data=request.data, context={"tenant": tenant})
         upload.is_valid(raise_exception=True)
-        account, file = upload.validated_data["account"], upload.validated_data["file"]
+        account = upload.validated_data["account"]
         intake.check_intake_account(account)
-        check_size(file.size)
-        job = start_import(
-            tenant, kind=ImportJob.Kind.ORDERS, file_name=file.name, content=file.read(),
-            dry_run=upload.validated_data["dry_run"], user=request.user, options={"account": account.pk},
-        )  # fmt: skip
-        job = ImportJob.objects.defer("content").select_related("created_by").get(pk=job.pk)
-        body = ImportJobSerializer(job, context={"request": request}).data
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["links"]["self"]})
+        return queue_upload(request, kind=ImportJob.Kind.ORDERS, upload=upload.validated_data,
+                            options={"account": account.pk})  # fmt: skip

@@ -1,46 +1,17 @@
 """Races real threads against PostgreSQL: the rules hold however the calls interleave."""
 
-import threading
 from collections import Counter
 
 import pytest
 from django.core.management import call_command
-from django.db import close_old_connections, connection
 
 from tests import factories
+from tests.concurrency import race
 from warehouse import stock
 from warehouse.models import StockLevel, StockMovement
 from warehouse.selectors import stock_drift
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(workers):
-    """Start every worker at once behind a barrier; return the exceptions they raised, by type name."""
-    barrier = threading.Barrier(len(workers))
-    outcomes: list = []
-    lock = threading.Lock()
-
-    def run(work):
-        try:
-            barrier.wait()
-            result = work()
-            with lock:
-                outcomes.append(result)
-        except Exception as exc:
-            with lock:
-                outcomes.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a worker hung"
-    return outcomes
 
 
 def test_sixteen_threads_racing_for_the_last_units_never_over_reserve(postgres):

@@ -8,18 +8,18 @@ oldest ship-by date first.
 """
 
 import random
-import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 
 from hub.orders.models import LineAllocation, Order, OrderEvent, OrderLine
 from hub.orders.services import import_orders
 from tests import factories
+from tests.concurrency import race
 from tests.factories import order_dto
 from warehouse import stock
 from warehouse.models import StockLevel, StockMovement
@@ -39,34 +39,6 @@ STOCK = {
     "BAG": (8, 6, 6),
     RESTOCKED: (8, 4, 0),
 }
-
-
-def race(workers):
-    """Start every worker at once behind a barrier; return what each returned or raised."""
-    barrier = threading.Barrier(len(workers))
-    outcomes: list = []
-    lock = threading.Lock()
-
-    def run(work):
-        try:
-            barrier.wait()
-            result = work()
-            with lock:
-                outcomes.append(result)
-        except Exception as exc:
-            with lock:
-                outcomes.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a worker hung"
-    return outcomes
 
 
 def sale_orders(rng: random.Random) -> list:
