@@ -23,8 +23,7 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)
-	@echo "Serving the hub on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	$(PY) manage.py run_demo --host $(HOST) --port $(PORT)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -108,16 +108,12 @@ class Demo:
 
     @staticmethod
     def _run(channel: DemoChannel, stream: Callable[..., SyncRun]) -> SyncRun | None:
-        """One stream of the account through a connector of its own, closed after; None if syncs stopped."""
-        connector = sync.connector_for(channel.account)
+        """One stream of the account (the sync builds its connector and closes it); None if syncs stopped."""
         try:
-            return stream(channel.account, trigger=TRIGGER, connector=connector)
+            return stream(channel.account, trigger=TRIGGER)
         except sync.SyncStopped as exc:
             logger.warning("Demo sync skipped: %s", exc)
             return None
-        finally:
-            if hasattr(connector, "close"):
-                connector.close()
 
     def new_order_round(self, rng: random.Random, *, cancel_chance: float = 0.15) -> str:
         """Add a random order to one sandbox, or now and then cancel one the demo added; say which."""
@@ -325,16 +321,21 @@ class Command(BaseCommand):
     def handle(
         self, *args, host, port, amazon_port, shopify_port, sync_every, new_orders_every, **options
     ) -> None:
-        self.stdout.write("Starting the channel sandboxes and a first sync of the demo accounts...")
-        demo = start_demo(amazon_port=amazon_port, shopify_port=shopify_port, write=self.stdout.write)
-        loop = DemoLoop(demo, sync_every=sync_every, new_orders_every=new_orders_every, write=self._log)
-        loop.start()
-        self._banner(demo, host, port, sync_every, new_orders_every)
+        quieted = _quiet(CHATTY_LOGGERS)
         try:
-            call_command("runserver", f"{host}:{port}", use_reloader=False)
+            self.stdout.write("Starting the channel sandboxes and a first sync of the demo accounts...")
+            demo = start_demo(amazon_port=amazon_port, shopify_port=shopify_port, write=self.stdout.write)
+            loop = DemoLoop(demo, sync_every=sync_every, new_orders_every=new_orders_every, write=self._log)
+            loop.start()
+            self._banner(demo, host, port, sync_every, new_orders_every)
+            try:
+                call_command("runserver", f"{host}:{port}", use_reloader=False)
+            finally:
+                loop.stop()
+                demo.stop()
         finally:
-            loop.stop()
-            demo.stop()
+            for name, level in quieted.items():
+                logging.getLogger(name).setLevel(level)
 
     def _log(self, line: str) -> None:
         self.stdout.write(f"[demo {datetime.now().astimezone():%H:%M:%S}] {line}")
