@@ -170,7 +170,7 @@ def _store_page(account, run: SyncRun, page: OrderPage, checkpoint: datetime | N
     outcomes = import_orders(account, page.orders, source="sync", checkpoint=after_store)
     run.pages += 1
     run.orders_created += sum(1 for o in outcomes if o.created and o.error is None)
-    run.orders_updated += sum(1 for o in outcomes if not o.created and o.error is None)
+    run.orders_updated += sum(1 for o in outcomes if o.changed and o.error is None)
     run.errors += len(page.failures) + sum(1 for o in outcomes if o.error is not None)
     run.save(update_fields=["pages", "orders_created", "orders_updated", "errors"])
 

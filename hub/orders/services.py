@@ -59,6 +59,7 @@ class ImportOutcome:
     channel_order_id: str
     order: Order | None = None
     created: bool = False
+    changed: bool = False  # an order the hub had, which this copy changed
     error: DomainError | None = None
 
 
@@ -170,7 +171,8 @@ def _import_batch(account, batch: list[Checked], *, actor, source) -> dict[str, 
     OrderEvent.objects.bulk_create(events)
     allocate_orders(to_allocate, actor=actor, source=source)
     outcomes = {key: ImportOutcome(key, order=order, created=True) for key, order in created.items()}
-    outcomes.update({key: ImportOutcome(key, order=order) for key, order in existing.items()})
+    changed_ids = {order.pk for order in changed}
+    outcomes.update({key: ImportOutcome(key, order=order, changed=order.pk in changed_ids) for key, order in existing.items()})
     return outcomes
 
 

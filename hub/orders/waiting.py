@@ -20,7 +20,8 @@ def on_stock_changed(sender, *, tenant_id, restocked_sku_ids, **kwargs) -> None:
 def _enqueue(tenant_id: int, sku_ids: list[int]) -> None:
     from schedules.tasks import retry_waiting_orders
 
-    retry_waiting_orders.delay(tenant_id, sku_ids)
+    if Order.objects.filter(tenant_id=tenant_id, status=OrderStatus.UNFULFILLABLE).exists():  # else nothing waits
+        retry_waiting_orders.delay(tenant_id, sku_ids)
 
 
 def retry_waiting(tenant_id: int, sku_ids: list[int]) -> int:
