@@ -71,6 +71,21 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        from bench.stock_reserve import bench_database
+
+        with bench_database("channel_hub_bench_catalog"):  # never the user's own database
+            _measure()
+    else:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)  # the embedded SQLite file may be new
+        _measure()
+
+
+def _measure() -> None:
     from django.db import transaction
 
     from hub.tenants.models import Tenant
