@@ -53,6 +53,7 @@ def run_one(name: str) -> bool:
 def main(argv: list[str]) -> int:
     _use_repository_root()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # the figures, not every task the benchmarks run
     import django
 
     django.setup()
