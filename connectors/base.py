@@ -140,6 +140,24 @@ class StockUpdate:
 
 
 @dataclass(frozen=True)
+class PriceUpdate:
+    """The price one listing should sell at on the channel, with the channel's own identifiers.
+
+    ``price`` is what the buyer pays, tax included (Indian marketplaces quote GST-inclusive prices) and
+    never above ``mrp``: the hub checks that before it asks. ``mrp`` travels along for the channels that
+    take a maximum retail price next to the selling price; ``channel_product_id`` is for channels that
+    price a variant through its product (Shopify).
+    """
+
+    channel_sku: str
+    price: Decimal
+    mrp: Decimal | None
+    currency: str = "INR"
+    channel_item_id: str = ""
+    channel_product_id: str = ""
+
+
+@dataclass(frozen=True)
 class PushResult:
     """What the channel accepted (channel SKUs) and rejected ({channel SKU: the channel's message})."""
 
@@ -172,6 +190,7 @@ class Connector(abc.ABC):
     kind: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     stock_batch_size: ClassVar[int] = 100  # the most stock updates one push may carry
+    price_batch_size: ClassVar[int] = 100  # the most price updates one push may carry
     order_window_overlap: ClassVar[timedelta] = timedelta(minutes=5)  # re-read this much of the last window
     # True when the order stream comes sorted by update time, so the sync may checkpoint after each page;
     # otherwise it checkpoints only when a window is read to its end.
@@ -201,6 +220,10 @@ class Connector(abc.ABC):
 
     def push_stock(self, updates: list[StockUpdate]) -> PushResult:
         raise UnsupportedOperation(f"{self.kind} does not take stock updates from the hub.")
+
+    def push_price(self, updates: list[PriceUpdate]) -> PushResult:
+        """Set each listing's selling price; like ``push_stock``, the result says which SKUs took."""
+        raise UnsupportedOperation(f"{self.kind} does not take price updates from the hub.")
 
     def push_shipment(self, update: ShipmentUpdate) -> None:
         raise UnsupportedOperation(f"{self.kind} does not take shipment updates from the hub.")

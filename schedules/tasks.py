@@ -30,10 +30,11 @@ def retry_waiting_orders(tenant_id: int, sku_ids: list[int]) -> int:
 
 
 @shared_task(name="schedules.sync_account", acks_late=True, reject_on_worker_lost=True)
-def sync_account(account_id: int, *, orders: bool = True, stock: bool = True, since: str | None = None,
-                 trigger: str = "manual") -> list[int]:  # fmt: skip
-    """Pull the account's orders and/or push its stock; returns the sync run ids. Quiet if the account
-    is gone or its syncs are stopped (the run of the stop already says why)."""
+def sync_account(account_id: int, *, orders: bool = True, stock: bool = True, prices: bool = False,
+                 since: str | None = None, trigger: str = "manual") -> list[int]:  # fmt: skip
+    """Pull the account's orders and/or push its stock and prices; returns the sync run ids. Quiet if the
+    account is gone or its syncs are stopped (the run of the stop already says why). Prices are pushed
+    only when asked: a seller reprices on purpose, not on every stock tick."""
     from datetime import datetime
 
     from hub.channels import sync
@@ -48,6 +49,8 @@ def sync_account(account_id: int, *, orders: bool = True, stock: bool = True, si
             runs.append(sync.sync_orders(account, since=datetime.fromisoformat(since) if since else None, trigger=trigger))
         if stock:
             runs.append(sync.push_stock(account, trigger=trigger))
+        if prices:
+            runs.append(sync.push_prices(account, trigger=trigger))
     except sync.SyncStopped:
         return [run.pk for run in runs]
     return [run.pk for run in runs]

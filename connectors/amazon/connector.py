@@ -8,6 +8,8 @@
 - **Stock** (``push_stock``): one JSON_LISTINGS_FEED for the whole batch (thousands of SKUs): create a
   feed document, upload the feed to its URL, create the feed, wait until it is DONE, download the
   processing report and read it per SKU.
+- **Prices** (``push_price``): the same feed flow, each message a ``merge`` of the SKU's
+  ``purchasable_offer`` ``our_price`` (``mapping.price_feed``).
 - **Shipments** (``push_shipment``): confirmShipment with carrier and tracking number.
 
 Every call waits for its operation's token in ``self.limiter`` (Amazon's published usage plans, below;
@@ -19,7 +21,7 @@ Credentials: ``refresh_token``, ``lwa_app_id``, ``lwa_client_secret``, ``seller_
 (A21TJRUUN4KGV is amazon.in). Options: ``base_url`` (a sandbox; the library's regional endpoint and
 Amazon's login when absent), ``login_url`` (defaults to ``base_url``), ``rate_limits``, ``page_size``
 (MaxResultsPerPage, at most 100), ``restricted_data``, ``timeout``, ``feed_poll_interval`` and
-``feed_poll_attempts``, ``product_type`` (of the feed's PATCH messages).
+``feed_poll_attempts``, ``product_type`` (of the feeds' PATCH messages).
 """
 
 import json
@@ -40,6 +42,7 @@ from connectors.base import (
     Connector,
     OrderDTO,
     OrderPage,
+    PriceUpdate,
     PushResult,
     RecordFailure,
     ShipmentUpdate,
@@ -70,8 +73,9 @@ FINISHED = frozenset({"DONE", "FATAL", "CANCELLED"})  # a feed's processingStatu
 
 class AmazonConnector(Connector):
     kind = "amazon"
-    capabilities = frozenset({Capability.PULL_ORDERS, Capability.PUSH_STOCK, Capability.PUSH_SHIPMENT})
+    capabilities = frozenset({Capability.PULL_ORDERS, Capability.PUSH_STOCK, Capability.PUSH_PRICE, Capability.PUSH_SHIPMENT})
     stock_batch_size: ClassVar[int] = 10_000  # one JSON_LISTINGS_FEED carries thousands of SKUs
+    price_batch_size: ClassVar[int] = 10_000
 
     def __init__(self, credentials: Mapping[str, Any], *, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(credentials, options=options)
@@ -181,13 +185,27 @@ class AmazonConnector(Connector):
                 self._items_read[order_id] = items
                 return items
 
-    # --- stock ----------------------------------------------------------------------------------------
+    # --- stock and prices: one JSON_LISTINGS_FEED a push ------------------------------------------------
 
     def push_stock(self, updates: list[StockUpdate]) -> PushResult:
         """All of ``updates`` in one JSON_LISTINGS_FEED; the processing report says which SKUs took."""
-        if not updates:
+        return self._submit_feed(mapping.listings_feed(self.seller_id, updates, product_type=self.product_type))
+
+    def push_price(self, updates: list[PriceUpdate]) -> PushResult:
+        """All of ``updates`` in one JSON_LISTINGS_FEED of ``purchasable_offer`` patches, read back per SKU
+        like stock: a price Amazon refuses is rejected alone, the rest of the feed takes."""
+        feed = mapping.price_feed(self.seller_id, updates, product_type=self.product_type, marketplace_id=self.marketplace_id)
+        return self._submit_feed(feed)
+
+    def _submit_feed(self, feed: dict) -> PushResult:
+        """Send a JSON_LISTINGS_FEED and read its processing report per SKU: createFeedDocument, upload,
+        createFeed, getFeed until Amazon is done, getFeedDocument. An empty feed makes no calls.
+
+        Submitting the same feed again is harmless (its values are absolute), so every failure on the
+        way is left to the sync engine, which retries the whole batch.
+        """
+        if not feed["messages"]:
             return PushResult(accepted=frozenset())
-        feed = mapping.listings_feed(self.seller_id, updates, product_type=self.options.get("product_type", mapping.GENERIC_PRODUCT_TYPE))
         document_id = self._upload_feed(feed)
         with self._call("createFeed"):
             feed_id = self.feeds_client.create_feed(mapping.FEED_TYPE, document_id, marketplaceIds=[self.marketplace_id]).payload["feedId"]
@@ -221,7 +239,7 @@ class AmazonConnector(Connector):
                 return status
             if attempt + 1 < attempts:
                 self.sleep(float(self.options.get("feed_poll_interval", 30)))
-        # submitting the same quantities again is harmless: the sync may simply retry the batch
+        # submitting the same quantities or prices again is harmless: the sync may simply retry the batch
         raise RetriableConnectorError(f"Feed {feed_id} was not processed after {attempts} checks.", response=status)
 
     def _feed_report(self, feed_id: str, status: dict) -> dict:
@@ -250,6 +268,11 @@ class AmazonConnector(Connector):
     @property
     def timeout(self) -> float:
         return float(self.options.get("timeout", 30))
+
+    @property
+    def product_type(self) -> str:
+        """The productType of the feeds' PATCH messages (option ``product_type``)."""
+        return str(self.options.get("product_type") or mapping.GENERIC_PRODUCT_TYPE)
 
     @property
     def orders_client(self) -> Orders:

@@ -14,6 +14,10 @@ Format facts come from Amazon's own API models (``amzn/selling-partner-api-model
   a ``PATCH`` of ``/attributes/fulfillment_availability`` with ``fulfillment_channel_code`` DEFAULT
   (seller-fulfilled) and ``quantity``; the ``merge`` op changes the quantity and leaves the seller's
   handling time and restock date alone.
+- The "Merge a listing" and "Manage purchasable offer" pages: a price is a ``PATCH`` of
+  ``/attributes/purchasable_offer``, an array of offers each picked by ``marketplace_id``, ``currency``
+  and ``audience`` (ALL by default), whose ``our_price`` is ``[{"schedule": [{"value_with_tax": 799.0}]}]``;
+  ``merge`` needs those selectors and leaves the offer's other prices alone.
 - confirmShipment (``confirmShipment_sandbox.json``): ``marketplaceId`` and a ``packageDetail`` with
   ``packageReferenceId``, ``carrierCode``, ``trackingNumber``, an ISO 8601 ``shipDate`` (the published
   400 case is a ``02/21/2022`` date) and ``orderItems``.
@@ -32,6 +36,7 @@ from connectors.base import (
     OrderDTO,
     OrderLineDTO,
     PaymentMode,
+    PriceUpdate,
     ShipmentUpdate,
     StockUpdate,
 )
@@ -87,6 +92,8 @@ FEED_CONTENT_TYPE = "application/json; charset=UTF-8"
 FULFILMENT_PATH = "/attributes/fulfillment_availability"
 SELLER_FULFILLED = "DEFAULT"  # fulfillment_channel_code of the seller's own stock
 GENERIC_PRODUCT_TYPE = "PRODUCT"  # the product type that carries only offer attributes
+OFFER_PATH = "/attributes/purchasable_offer"
+ALL_BUYERS = "ALL"  # the purchasable_offer audience of ordinary buyers (Amazon Business prices are another)
 
 
 class MappingError(ValueError):
@@ -270,7 +277,7 @@ def _require(payload: Mapping[str, Any], names: tuple[str, ...], what: str) -> N
         raise MappingError(f"The {what} has no {', '.join(missing)}.")
 
 
-# --- stock: the JSON_LISTINGS_FEED ------------------------------------------------------------------
+# --- stock and prices: the JSON_LISTINGS_FEED -------------------------------------------------------
 
 
 def listings_feed(seller_id: str, updates: list[StockUpdate], *, product_type: str = GENERIC_PRODUCT_TYPE) -> dict:
@@ -280,18 +287,59 @@ def listings_feed(seller_id: str, updates: list[StockUpdate], *, product_type: s
     quantity. The header leaves out the example's ``report`` block, which asks Amazon to attach each
     listing's whole state to the processing report: the per-SKU ``issues`` are what the hub reads.
     """
-    latest = {update.channel_sku: update.quantity for update in updates}
+    patches = {
+        update.channel_sku: {"op": "merge", "path": FULFILMENT_PATH,
+                             "value": [{"fulfillment_channel_code": SELLER_FULFILLED, "quantity": update.quantity}]}
+        for update in updates
+    }  # fmt: skip
+    return _patch_feed(seller_id, patches, product_type)
+
+
+def price_feed(seller_id: str, updates: list[PriceUpdate], *, product_type: str = GENERIC_PRODUCT_TYPE,
+               marketplace_id: str = INDIA) -> dict:  # fmt: skip
+    """A JSON_LISTINGS_FEED with one ``PATCH`` of ``/attributes/purchasable_offer`` per SKU: its ``our_price``.
+
+    The offer is picked by its selectors (``marketplace_id``, ``currency`` and ``audience``: ALL, the
+    ordinary buyer, not business pricing) and changed with the ``merge`` op, which Amazon's "Merge a
+    listing" page documents for ``purchasable_offer``: only ``our_price`` is replaced, so a sale price
+    (``discounted_price``) or the seller's minimum and maximum allowed prices set in Seller Central are
+    kept. A ``replace`` would drop them. ``value_with_tax`` is the price GST included, as amazon.in sells.
+
+    Only ``our_price`` is sent, although ``PriceUpdate`` carries the MRP: the MRP and the reference price
+    (``list_price``) are other attributes whose requirements differ by product type, so they stay as the
+    listing has them. The hub's part is never to ask for more than the MRP (``hub.channels.sync``).
+
+    As in ``listings_feed``, a SKU given twice is sent once with its last price.
+    """
+    patches = {update.channel_sku: {"op": "merge", "path": OFFER_PATH, "value": [_offer(update, marketplace_id)]}
+               for update in updates}  # fmt: skip
+    return _patch_feed(seller_id, patches, product_type)
+
+
+def _offer(update: PriceUpdate, marketplace_id: str) -> dict:
+    return {"marketplace_id": marketplace_id, "currency": update.currency, "audience": ALL_BUYERS,
+            "our_price": [{"schedule": [{"value_with_tax": _amount(update)}]}]}  # fmt: skip
+
+
+def _amount(update: PriceUpdate) -> float:
+    """The price as a JSON number, to the paisa. Amazon's schema types it a number, so it travels as a
+    float; a two-decimal amount survives that exactly (``json`` writes floats by their shortest repr)."""
+    if not Decimal(update.price).is_finite():
+        raise MappingError(f"The price {update.price} of {update.channel_sku} is not an amount.")
+    return float(Decimal(update.price).quantize(PAISA, rounding=ROUND_HALF_UP))
+
+
+def _patch_feed(seller_id: str, patches: Mapping[str, dict], product_type: str) -> dict:
+    """The feed document: one PATCH message per SKU of ``{sku: patch}``, numbered from 1 in order."""
     messages = [
-        {"messageId": number, "sku": sku, "operationType": "PATCH", "productType": product_type,
-         "patches": [{"op": "merge", "path": FULFILMENT_PATH,
-                      "value": [{"fulfillment_channel_code": SELLER_FULFILLED, "quantity": quantity}]}]}
-        for number, (sku, quantity) in enumerate(latest.items(), start=1)
-    ]  # fmt: skip
+        {"messageId": number, "sku": sku, "operationType": "PATCH", "productType": product_type, "patches": [patch]}
+        for number, (sku, patch) in enumerate(patches.items(), start=1)
+    ]
     return {"header": {"sellerId": seller_id, "version": "2.0", "issueLocale": "en_US"}, "messages": messages}
 
 
 def feed_message_ids(feed: Mapping[str, Any]) -> dict[int, str]:
-    """``{messageId: sku}`` of a feed built by ``listings_feed``."""
+    """``{messageId: sku}`` of a feed built by ``listings_feed`` or ``price_feed``."""
     return {int(message["messageId"]): str(message["sku"]) for message in feed.get("messages", [])}
 
 

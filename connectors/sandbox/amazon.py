@@ -21,8 +21,10 @@ the path it was issued for; 403 otherwise, as Amazon answers):
   same package confirmed again is a no-op.
 - ``POST /feeds/2021-06-30/documents`` (201, an upload URL on this server), ``PUT /s3/documents/{id}``,
   ``POST /feeds/2021-06-30/feeds`` (202; a JSON_LISTINGS_FEED is processed at once: each PATCH of
-  ``/attributes/fulfillment_availability`` sets its listing's quantity; an unknown SKU, a negative
-  quantity or anything else is an ERROR issue of that message in the report), ``GET .../feeds/{id}`` (DONE,
+  ``/attributes/fulfillment_availability`` sets its listing's quantity, each PATCH of
+  ``/attributes/purchasable_offer`` its offer's ``our_price`` (``value_with_tax``); an unknown SKU, a
+  negative quantity, a negative or non-numeric price or anything else is an ERROR issue of that message
+  in the report, and the message changes nothing), ``GET .../feeds/{id}`` (DONE,
   with ``resultFeedDocumentId``, after ``feed_checks_in_progress`` IN_PROGRESS answers, 0 by default),
   ``GET .../documents/{id}`` (a URL to the GZIP report), ``GET /s3/documents/{id}``.
 
@@ -46,6 +48,7 @@ import copy
 import gzip
 import hashlib
 import json
+import math
 import re
 import uuid
 from base64 import urlsafe_b64decode, urlsafe_b64encode
@@ -70,6 +73,7 @@ RESTRICTED_BUYER = ("BuyerName", "BuyerEmail", "BuyerTaxInfo", "PurchaseOrderNum
 PENDING_HIDDEN = ("ItemPrice", "ShippingPrice", "ItemTax", "ShippingTax", "ShippingDiscount", "ShippingDiscountTax",
                   "PromotionDiscount", "PromotionDiscountTax", "PromotionIds", "CODFee", "CODFeeDiscount", "IsGift")  # fmt: skip
 FEED_PATH = "/attributes/fulfillment_availability"
+OFFER_PATH = "/attributes/purchasable_offer"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -119,6 +123,7 @@ class AmazonSandbox(SandboxApp):
         self.orders: dict[str, dict] = {}
         self.items: dict[str, list[dict]] = {}
         self.listings: dict[str, int] = {}
+        self.prices: dict[str, dict] = {}  # sku -> its purchasable_offer: selectors and our_price
         self.documents: dict[str, dict] = {}
         self.feeds: dict[str, dict] = {}
         self.shipments: dict[str, list[dict]] = {}
@@ -430,7 +435,12 @@ class AmazonSandbox(SandboxApp):
         if problem:
             return [{**ref, "code": problem[0], "severity": "ERROR", "message": problem[1]}]
         for patch in message["patches"]:
-            self.listings[sku] = patch["value"][0]["quantity"]
+            value = patch["value"][0]
+            if patch["path"] == FEED_PATH:
+                self.listings[sku] = value["quantity"]
+            else:
+                offer = {key: value[key] for key in ("marketplace_id", "currency", "audience") if key in value}
+                self.prices[sku] = {**self.prices.get(sku, {}), **offer, "our_price": _our_price(value)}
         return []
 
     # --- load, state and the helpers for tests and the demo ---------------------------------------------
@@ -475,6 +485,7 @@ class AmazonSandbox(SandboxApp):
                 "orders": len(self.orders),
                 "order_statuses": {order_id: order.get("OrderStatus") for order_id, order in self.orders.items()},
                 "listings": dict(self.listings),
+                "prices": copy.deepcopy(self.prices),
                 "feeds": [{"feedId": feed["feedId"], "feedType": feed["feedType"], "processingStatus": feed["processingStatus"],
                            "skus": [m.get("sku") for m in (feed["_feed"] or {}).get("messages", [])],
                            "summary": feed["_report"]["summary"]} for feed in self.feeds.values()],
@@ -503,9 +514,13 @@ class AmazonSandbox(SandboxApp):
         """The buyer or Amazon cancelled the order."""
         return self.update_order(order_id, OrderStatus="Canceled")
 
-    def set_listing(self, sku: str, quantity: int = 0) -> None:
+    def set_listing(self, sku: str, quantity: int = 0, *, price: float | None = None) -> None:
+        """A listing the feeds may update, with its quantity and (when given) its offer's price in rupees."""
         with self.lock:
             self.listings[sku] = quantity
+            if price is not None:
+                self.prices[sku] = {"marketplace_id": self.credentials["marketplace_id"], "currency": "INR",
+                                    "audience": "ALL", "our_price": price}  # fmt: skip
 
 
 def _parsed(content: bytes | None) -> Any:
@@ -516,7 +531,7 @@ def _parsed(content: bytes | None) -> Any:
 
 
 def _message_problem(message: Any) -> tuple[str, str] | None:
-    """Why the sandbox refuses a feed message (it takes quantity PATCHes only), or None."""
+    """Why the sandbox refuses a feed message (it takes quantity and price PATCHes only), or None."""
     if not isinstance(message, dict) or not message.get("sku"):
         return "sandbox-invalid-message", "A message needs a messageId and a sku."
     if message.get("operationType") != "PATCH" or not message.get("productType"):
@@ -524,16 +539,48 @@ def _message_problem(message: Any) -> tuple[str, str] | None:
     patches = message.get("patches")
     if not isinstance(patches, list) or not patches:
         return "sandbox-invalid-message", "A PATCH message needs patches."
-    for patch in patches:
-        value = patch.get("value") if isinstance(patch, dict) else None
-        if patch.get("path") != FEED_PATH or patch.get("op") not in ("replace", "merge") or not isinstance(value, list) or len(value) != 1:
-            return "sandbox-unsupported", f"The sandbox takes one replace or merge of {FEED_PATH} only."
-        if value[0].get("fulfillment_channel_code") != "DEFAULT":
-            return "sandbox-unsupported", "The sandbox holds seller-fulfilled (DEFAULT) quantities only."
-        quantity = value[0].get("quantity")
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
-            return "sandbox-invalid-quantity", f"The quantity {quantity!r} is not a whole number of at least 0."
+    return next(filter(None, map(_patch_problem, patches)), None)
+
+
+def _patch_problem(patch: Any) -> tuple[str, str] | None:
+    """Why the sandbox refuses one patch: one replace or merge of a quantity or of a price, each checked."""
+    patch = patch if isinstance(patch, dict) else {}
+    path, value = patch.get("path"), patch.get("value")
+    one = isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict)
+    if path not in PATCH_CHECKS or patch.get("op") not in ("replace", "merge") or not one:
+        return "sandbox-unsupported", f"The sandbox takes one replace or merge of {FEED_PATH} or {OFFER_PATH} only."
+    return PATCH_CHECKS[path](value[0])
+
+
+def _quantity_problem(value: dict) -> tuple[str, str] | None:
+    if value.get("fulfillment_channel_code") != "DEFAULT":
+        return "sandbox-unsupported", "The sandbox holds seller-fulfilled (DEFAULT) quantities only."
+    quantity = value.get("quantity")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        return "sandbox-invalid-quantity", f"The quantity {quantity!r} is not a whole number of at least 0."
     return None
+
+
+def _price_problem(value: dict) -> tuple[str, str] | None:
+    """An offer must name its selectors (merge needs them) and carry one ``our_price`` of at least 0."""
+    if not value.get("marketplace_id") or not value.get("currency"):
+        return "sandbox-invalid-offer", "A purchasable_offer needs its marketplace_id and currency selectors."
+    try:
+        price = _our_price(value)
+    except (KeyError, IndexError, TypeError):
+        return "sandbox-invalid-offer", "our_price must be [{\"schedule\": [{\"value_with_tax\": <price>}]}]."
+    if isinstance(price, bool) or not isinstance(price, int | float) or not math.isfinite(price):
+        return "sandbox-invalid-price", f"The price {price!r} is not a number."
+    if price < 0:
+        return "sandbox-invalid-price", f"The price {price!r} is below 0."
+    return None
+
+
+def _our_price(offer: dict) -> Any:
+    return offer["our_price"][0]["schedule"][0]["value_with_tax"]
+
+
+PATCH_CHECKS = {FEED_PATH: _quantity_problem, OFFER_PATH: _price_problem}
 
 
 def _summary(issues: list[dict], processed: int) -> dict:

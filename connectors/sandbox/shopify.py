@@ -1,4 +1,4 @@
-"""A local Shopify Admin API: REST orders with cursor pages, GraphQL stock and fulfilment mutations.
+"""A local Shopify Admin API: REST orders with cursor pages, GraphQL stock, price and fulfilment mutations.
 
 It serves the shapes Shopify publishes (the ShopifyAPI library's fixtures in ``fixtures/shopify/`` load
 as they are) and behaves as Shopify documents:
@@ -14,17 +14,24 @@ as they are) and behaves as Shopify documents:
   ``compareQuantity``/``ignoreCompareQuantity`` before 2026-04, ``changeFromQuantity`` and
   ``@idempotent`` from it; an input with any userError changes nothing), the order's
   ``fulfillmentOrders`` (one per order, at one location), and ``fulfillmentCreate`` (from 2024-10) or
-  ``fulfillmentCreateV2``. Answers carry ``extensions.cost`` from a 2000-point bucket restoring 100
-  points a second; a query costing more than is left answers THROTTLED.
+  ``fulfillmentCreateV2``, and ``productVariantsBulkUpdate`` (aliased fields allowed; variables only:
+  ``productId``, ``variants`` [{id, price}] and ``allowPartialUpdates``), which sets variant prices and
+  refuses an unknown product, an unknown variant or one of another product, and a negative or
+  non-numeric price with userErrors naming the variant (``["variants", "<index>", ...]``); without
+  ``allowPartialUpdates`` any refusal changes nothing of that product. Answers carry
+  ``extensions.cost`` from a 2000-point bucket restoring 100 points a second; a query costing more than
+  is left answers THROTTLED.
 - Every API call needs ``X-Shopify-Access-Token`` (401 with Shopify's message otherwise).
 
 ``load`` takes an orders.json body ({"orders": [...]}), an order body ({"order": {...}}), a refund body
 ({"refund": {...}}, added to its order), inventory levels ({"inventory_levels": [...]} or
-{"inventory_level": {...}}) and locations ({"locations": [...]} or {"location": {...}}). Tests and the
-demo change orders with ``add_order``, ``update_order``, ``cancel_order`` and ``refund_lines``, stock
-items with ``stock_items``, and build signed deliveries with ``webhook_delivery``/``order_webhook``;
-``webhooks`` lists the (topic, payload) Shopify would have delivered (orders/create, orders/updated,
-orders/cancelled, inventory_levels/update), the echo of every stock push included.
+{"inventory_level": {...}}), locations ({"locations": [...]} or {"location": {...}}) and products with
+their variants ({"products": [...]} or {"product": {...}}). Tests and the demo change orders with
+``add_order``, ``update_order``, ``cancel_order`` and ``refund_lines``, stock items with
+``stock_items``, variants and their prices with ``add_product``, and build signed deliveries with
+``webhook_delivery``/``order_webhook``; ``webhooks`` lists the (topic, payload) Shopify would have
+delivered (orders/create, orders/updated, orders/cancelled, inventory_levels/update), the echo of every
+stock push included.
 """
 
 import base64
@@ -37,6 +44,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
@@ -52,8 +60,11 @@ STALE_CHANGE_FROM = "The changeFromQuantity argument no longer matches the persi
 SORTS = {"id": "id", "updated_at": "updated_at", "created_at": "created_at"}
 # Flat requested costs per operation (Shopify computes them from the query; these are of the same order
 # as the connector's queries, so tests exercise the bucket without draining it).
-COSTS = {"inventorySetQuantities": 10, "fulfillmentOrders": 53, "fulfillmentCreate": 10}
+COSTS = {"inventorySetQuantities": 10, "fulfillmentOrders": 53, "fulfillmentCreate": 10, "productVariantsBulkUpdate": 10}
 SET_QUANTITIES = re.compile(r"(?:(\w+)\s*:\s*)?inventorySetQuantities\s*\(\s*input\s*:\s*\$(\w+)\s*\)")
+BULK_UPDATE = re.compile(r"(?:(\w+)\s*:\s*)?productVariantsBulkUpdate\s*\(([^)]*)\)")
+ARGUMENT = re.compile(r"(\w+)\s*:\s*(\$\w+|true|false)")
+MUTATION_FIELDS = {"inventorySetQuantities": SET_QUANTITIES, "productVariantsBulkUpdate": BULK_UPDATE}  # cost per field
 DUPLICATE_PAIR = ("NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR", "inventoryItemId",
                   "The combination of inventoryItemId and locationId must be unique.")  # fmt: skip
 FULFILLMENT_CREATE = re.compile(r"\b(fulfillmentCreate(?:V2)?)\s*\(\s*fulfillment\s*:")
@@ -94,6 +105,14 @@ def numeric(value: Any) -> int:
     return int(str(value).rsplit("/", 1)[-1])
 
 
+def _numeric_or_none(value: Any) -> int | None:
+    """A global id's (or a numeric id's) number, or None for what is neither."""
+    try:
+        return numeric(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class ShopifySandbox(SandboxApp):
     name = "shopify"
 
@@ -110,6 +129,8 @@ class ShopifySandbox(SandboxApp):
         self.levels: dict[tuple[int, int], dict] = {}  # (inventory item, location) -> inventory_level
         self.items: set[int] = set()
         self.locations: set[int] = set()
+        self.products: set[int] = set()
+        self.variants: dict[int, dict] = {}  # variant id -> {id, product_id, sku, price, compare_at_price, updated_at}
         self.fulfillments: list[dict] = []
         self.webhooks: list[tuple[str, dict]] = []  # (topic, payload) Shopify would deliver
         self.rest_bucket = Bucket(size=40, rate=2)
@@ -122,7 +143,8 @@ class ShopifySandbox(SandboxApp):
         loaders = {"orders": self._load_orders, "order": lambda o: self._load_orders([o]),
                    "refund": self._load_refund, "inventory_levels": self._load_levels,
                    "inventory_level": lambda lv: self._load_levels([lv]), "locations": self._load_locations,
-                   "location": lambda loc: self._load_locations([loc])}  # fmt: skip
+                   "location": lambda loc: self._load_locations([loc]), "products": self._load_products,
+                   "product": lambda product: self._load_products([product])}  # fmt: skip
         if not isinstance(data, dict) or not set(data) & set(loaders):
             raise ValueError(f"Load takes a Shopify body with one of {sorted(loaders)}.")
         with self.lock:
@@ -134,6 +156,7 @@ class ShopifySandbox(SandboxApp):
                 "shop": self.shop,
                 "orders": [copy.deepcopy(self.orders[key]) for key in sorted(self.orders)],
                 "inventory_levels": [dict(level) for _, level in sorted(self.levels.items())],
+                "variants": [dict(variant) for _, variant in sorted(self.variants.items())],
                 "fulfillments": copy.deepcopy(self.fulfillments),
                 "webhooks": [{"topic": topic, "payload": payload} for topic, payload in self.webhooks],
             }
@@ -163,6 +186,20 @@ class ShopifySandbox(SandboxApp):
     def _load_locations(self, locations: list) -> int:
         self.locations.update(int(location["id"]) for location in locations)
         return len(locations)
+
+    def _load_products(self, products: list) -> int:
+        for product in products:
+            self.products.add(int(product["id"]))
+            for variant in product.get("variants") or []:
+                self._variant(int(product["id"]), int(variant["id"]), str(variant.get("price") or "0.00"),
+                              sku=variant.get("sku"), compare_at_price=variant.get("compare_at_price"))  # fmt: skip
+        return len(products)
+
+    def _variant(self, product: int, variant: int, price: str, *, sku: str | None = None,
+                 compare_at_price: str | None = None) -> None:  # fmt: skip
+        self.products.add(product)
+        self.variants[variant] = {"id": variant, "product_id": product, "sku": sku, "price": price,
+                                  "compare_at_price": compare_at_price, "updated_at": now_text()}  # fmt: skip
 
     def _stock(self, item: int, location: int, available: int, updated_at: str) -> dict:
         self.items.add(item)
@@ -218,6 +255,12 @@ class ShopifySandbox(SandboxApp):
         with self.lock:
             for item, available in quantities.items():
                 self._stock(int(item), int(location_id), available, now_text())
+
+    def add_product(self, product_id: int, prices: dict[int, str]) -> None:
+        """Make a product with these variants ({variant id: price, "499.00"})."""
+        with self.lock:
+            for variant, price in prices.items():
+                self._variant(int(product_id), int(variant), str(price))
 
     def order_webhook(self, order_id: int, topic: str, secret: str) -> tuple[bytes, dict[str, str]]:
         with self.lock:
@@ -343,14 +386,16 @@ class ShopifySandbox(SandboxApp):
         body = request.json() or {}
         query, variables, version = str(body.get("query") or ""), body.get("variables") or {}, match["version"]
         operation = next((name for name in COSTS if name in query), "")
-        cost = COSTS.get(operation, 1) * max(1, len(SET_QUANTITIES.findall(query)))
+        fields = MUTATION_FIELDS[operation].findall(query) if operation in MUTATION_FIELDS else []
+        cost = COSTS.get(operation, 1) * max(1, len(fields))
         with self.lock:
             if not self.cost_bucket.add(cost):
                 return json_response({"errors": [{"message": "Throttled", "extensions": {
                     "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
                     "extensions": self._cost(cost, None)})  # fmt: skip
             handler = {"inventorySetQuantities": self._set_quantities, "fulfillmentOrders": self._fulfillment_orders,
-                       "fulfillmentCreate": self._fulfillment_create}.get(operation)  # fmt: skip
+                       "fulfillmentCreate": self._fulfillment_create,
+                       "productVariantsBulkUpdate": self._update_variants}.get(operation)  # fmt: skip
             data, errors = handler(query, variables, version) if handler else (None, [_error("Sandbox: unsupported operation", "undefinedField")])
             extensions = self._cost(cost, cost if data is not None else None)
         return json_response({"errors": errors, "extensions": extensions} if errors else {"data": data, "extensions": extensions})
@@ -421,6 +466,57 @@ class ShopifySandbox(SandboxApp):
                     "The compareQuantity argument must be given to each quantity or ignored using ignoreCompareQuantity.")  # fmt: skip
         if row["compareQuantity"] != current:
             return "COMPARE_QUANTITY_STALE", "compareQuantity", STALE_COMPARE
+        return None
+
+    # --- GraphQL prices ------------------------------------------------------------------------------
+
+    def _update_variants(self, query: str, variables: dict, version: str) -> tuple[dict, list]:
+        data = {}
+        for alias, arguments in BULK_UPDATE.findall(query):
+            given = {name: variables.get(value[1:]) if value.startswith("$") else value == "true"
+                     for name, value in ARGUMENT.findall(arguments)}  # fmt: skip
+            data[alias or "productVariantsBulkUpdate"] = self._price_variants(
+                given.get("productId"), given.get("variants") or [], partial=given.get("allowPartialUpdates") is True)
+        return data, []
+
+    def _price_variants(self, product_id: Any, rows: list, *, partial: bool) -> dict:
+        """Set the prices of one product's variants; refused rows are userErrors, and without ``partial``
+        one refusal leaves every variant of the product as it was."""
+        product = _numeric_or_none(product_id)
+        if product not in self.products:
+            return {"product": None, "productVariants": None,
+                    "userErrors": [_user_error("PRODUCT_DOES_NOT_EXIST", ["productId"], "Product does not exist")]}  # fmt: skip
+        errors, valid = [], []
+        for index, row in enumerate(rows):
+            problem = self._variant_problem(product, row)
+            if problem:
+                code, argument, message = problem
+                errors.append(_user_error(code, ["variants", str(index), argument], message))
+            else:
+                valid.append(row)
+        if errors and not partial:
+            return {"product": None, "productVariants": None, "userErrors": errors}
+        updated = []
+        for row in valid:
+            variant = self.variants[numeric(row["id"])]
+            variant.update(price=f"{Decimal(str(row['price'])):.2f}", updated_at=now_text())
+            updated.append({"id": f"gid://shopify/ProductVariant/{variant['id']}", "price": variant["price"]})
+        return {"product": {"id": f"gid://shopify/Product/{product}"}, "productVariants": updated, "userErrors": errors}
+
+    def _variant_problem(self, product: int, row: Any) -> tuple[str, str, str] | None:
+        variant = self.variants.get(_numeric_or_none(row.get("id")) if isinstance(row, dict) else None)
+        if variant is None:
+            return "PRODUCT_VARIANT_DOES_NOT_EXIST", "id", "Product variant does not exist"
+        if variant["product_id"] != product:
+            return "MUST_BE_FOR_THIS_PRODUCT", "id", "Input must be for this product."
+        try:
+            price = Decimal(str(row["price"])) if isinstance(row.get("price"), str | int | float) else None
+        except InvalidOperation:
+            price = None
+        if price is None or not price.is_finite():
+            return "INVALID_INPUT", "price", f"Price {row.get('price')!r} is not a decimal amount."
+        if price < 0:
+            return "NEGATIVE_PRICE_VALUE", "price", "Price cannot take a negative value."
         return None
 
     # --- GraphQL fulfilments ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Shopify through the ShopifyAPI library: orders over REST, stock and fulfilments over GraphQL, webhooks.
+"""Shopify through the ShopifyAPI library: orders over REST, stock, prices and fulfilments over GraphQL, webhooks.
 
 Credentials: ``shop`` (``acme.myshopify.com`` or ``acme``), ``access_token`` (an Admin API token),
 ``api_version`` (default ``DEFAULT_API_VERSION``), ``location_id`` (the Shopify location whose
@@ -15,6 +15,8 @@ Streams and pushes:
   ``page_info`` (the cursor remembers the filters). Pages come sorted by ``updated_at``, so a page's
   ``high_water`` is safe for the cursor once its orders are committed.
 - Stock: GraphQL ``inventorySetQuantities``, 250 quantities per call (``connectors.shopify.stock``).
+- Prices: GraphQL ``productVariantsBulkUpdate``, one field per product, ``PRODUCTS_PER_CALL`` products
+  per call (``connectors.shopify.prices``); a listing's ``channel_product_id`` is the product's id.
 - Shipments: GraphQL ``fulfillmentCreate``/``fulfillmentCreateV2`` (``connectors.shopify.fulfillment``).
 - Webhooks: ``webhook_event`` verifies and reads a delivery; ``order_from_webhook`` maps the order
   topics. Polling stays on as the safety net for a delivery that never came.
@@ -30,6 +32,7 @@ from connectors.base import (
     Connector,
     OrderDTO,
     OrderPage,
+    PriceUpdate,
     PushResult,
     RecordFailure,
     ShipmentUpdate,
@@ -38,7 +41,7 @@ from connectors.base import (
     WebhookRejected,
 )
 from connectors.errors import CredentialsRejected, RecordRejected
-from connectors.shopify import fulfillment, stock, webhooks
+from connectors.shopify import fulfillment, prices, stock, webhooks
 from connectors.shopify.client import ShopifyClient, ShopSite
 from connectors.shopify.mapping import MappingError, order_from_payload
 from connectors.shopify.throttle import Throttle
@@ -46,14 +49,19 @@ from connectors.shopify.throttle import Throttle
 DEFAULT_API_VERSION = "2025-01"
 MAX_PAGE_SIZE = 250
 MUTATION_COST = 10.0  # requestedQueryCost of a mutation field (inventorySetQuantities, fulfillmentCreate)
+# Products priced in one request: each is a mutation field of MUTATION_COST, and Shopify refuses a single
+# query costing more than 1000 points.
+PRODUCTS_PER_CALL = 50
 
 
 class ShopifyConnector(Connector):
     """One Shopify shop (see the module docstring for credentials, options and streams)."""
 
     kind = "shopify"
-    capabilities = frozenset({Capability.PULL_ORDERS, Capability.PUSH_STOCK, Capability.PUSH_SHIPMENT, Capability.WEBHOOKS})
+    capabilities = frozenset({Capability.PULL_ORDERS, Capability.PUSH_STOCK, Capability.PUSH_PRICE, Capability.PUSH_SHIPMENT,
+                              Capability.WEBHOOKS})  # fmt: skip
     stock_batch_size: ClassVar[int] = 250
+    price_batch_size: ClassVar[int] = 250
 
     def __init__(self, credentials: Mapping[str, Any], *, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(credentials, options=options)
@@ -144,6 +152,29 @@ class ShopifyConnector(Connector):
         data = self.client.graphql(mutation.document, mutation.variables, operation="inventorySetQuantities",
                                    cost=MUTATION_COST * len(mutation.groups))  # fmt: skip
         return stock.stock_outcome(mutation, data)
+
+    # --- Prices -------------------------------------------------------------------------------------
+
+    def push_price(self, updates: list[PriceUpdate]) -> PushResult:
+        """Set each listing's variant price with productVariantsBulkUpdate, one aliased field per product
+        and up to ``PRODUCTS_PER_CALL`` products a request (``connectors.shopify.prices``).
+
+        A listing without its product or variant id is rejected without asking. A request that fails with
+        an error raises it; requests before it were applied, and pricing them again is harmless.
+        """
+        sendable, rejected = prices.sendable(updates)
+        products = prices.by_product(sendable)
+        accepted: list[str] = []
+        calls: list[dict] = []
+        for start in range(0, len(products), PRODUCTS_PER_CALL):
+            mutation = prices.variants_update_mutation(products[start : start + PRODUCTS_PER_CALL])
+            calls.append(mutation.variables)
+            data = self.client.graphql(mutation.document, mutation.variables, operation="productVariantsBulkUpdate",
+                                       cost=MUTATION_COST * len(mutation.groups))  # fmt: skip
+            took, refused = prices.price_outcome(mutation, data)
+            accepted += took
+            rejected.update(refused)
+        return PushResult(accepted=frozenset(accepted), rejected=rejected, request={"calls": calls})
 
     # --- Shipments ----------------------------------------------------------------------------------
 

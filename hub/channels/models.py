@@ -79,7 +79,8 @@ class Listing(TenantOwned):
     """The mapping of one channel SKU (ASIN, FSN, Shopify variant, style id) of an account to a hub SKU.
 
     A listing whose offered quantity may have changed has rows in ``ListingOutbox``; the last push's
-    result is kept here.
+    result is kept here. Prices need no outbox: a listing's price is stale while its SKU's selling
+    price differs from ``last_pushed_price`` (see ``hub.channels.sync.push_prices``).
     """
 
     account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="listings")
@@ -94,6 +95,10 @@ class Listing(TenantOwned):
     last_pushed_quantity = models.IntegerField(null=True, blank=True)
     last_pushed_at = models.DateTimeField(null=True, blank=True)
     push_error = models.TextField(blank=True)
+    last_pushed_price = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="The price the channel last accepted"
+    )
+    price_error = models.TextField(blank=True, help_text="Why the channel refused the last price pushed")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,4 +1,4 @@
-"""The sync engine: reads a channel's order stream into the hub and pushes the stock outbox out.
+"""The sync engine: reads a channel's order stream into the hub and pushes stock and prices out.
 
 It lives in the core, not in a connector: a connector only reads pages and sends requests; here the
 rules are kept.
@@ -12,6 +12,10 @@ rules are kept.
 - ``push_stock(account)`` sends the outbox's dirty listings in the largest batches the channel takes,
   and clears the outbox only for the items the channel accepted; rejected items stay dirty with the
   channel's message.
+- ``push_prices(account)`` sends the price of every listing whose SKU's selling price (never above its
+  MRP) is not the price the channel last accepted, in the channel's largest batches; an accepted price is
+  remembered on the listing (``last_pushed_price``), so it is not sent again until it changes, and a
+  rejected one keeps the channel's message (``price_error``) and is sent again next time.
 - Remote errors follow ``connectors.errors``: a 429 waits (Retry-After) and retries, 5xx and connection
   errors retry with exponential backoff, 401/403 stop the account's syncs with an alert, and a record
   the channel or the hub refuses is kept (request, response, error, payload) and retried alone.
@@ -20,6 +24,7 @@ Every run is a ``SyncRun`` row with what it read, stored, pushed and failed. A d
 but writes nothing anywhere.
 """
 
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,11 +34,22 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Least
 from django.utils import timezone
 from tenacity import RetryCallState, retry, retry_if_exception_type, stop_after_attempt
 
 from connectors import registry
-from connectors.base import Connector, OrderPage, ShipmentUpdate, StockUpdate, UnsupportedOperation
+from connectors.base import (
+    Capability,
+    Connector,
+    OrderPage,
+    PriceUpdate,
+    PushResult,
+    ShipmentUpdate,
+    StockUpdate,
+    UnsupportedOperation,
+)
 from connectors.errors import (
     ConnectorError,
     CredentialsRejected,
@@ -49,7 +65,7 @@ from hub.orders.models import Order
 from hub.orders.services import ImportOutcome, import_orders
 
 logger = logging.getLogger(__name__)
-ORDERS, STOCK, SHIPMENTS = "orders", "stock", "shipments"
+ORDERS, STOCK, PRICES, SHIPMENTS = "orders", "stock", "prices", "shipments"
 T = TypeVar("T")
 
 
@@ -242,50 +258,137 @@ def push_stock(
         if dry_run:
             return DryRunReport(stream=STOCK, items=len(items))
         run = SyncRun.objects.create(tenant_id=account.tenant_id, account=account, stream=STOCK, trigger=trigger)
-        try:
-            for start in range(0, len(items), connector.stock_batch_size):
-                _push_batch(account, connector, run, items[start : start + connector.stock_batch_size])
-                if progress:
-                    progress(f"{run.items_pushed} pushed, {run.items_rejected} rejected of {len(items)}")
-        except CredentialsRejected as error:
-            _stop_account(account, error)
-            return _finish(run, SyncRun.Status.FAILED, f"The channel rejected the credentials: {error}")
-        except Exception as error:
-            logger.exception("Stock push of %s failed", account)
-            return _finish(run, SyncRun.Status.FAILED, f"{type(error).__name__}: {error}")
-        status = SyncRun.Status.PARTIAL if run.items_rejected else SyncRun.Status.SUCCEEDED
-        return _finish(run, status, f"{run.items_pushed} pushed, {run.items_rejected} rejected.")
+        push = functools.partial(_push_stock_batch, account, connector, run)
+        return _push_in_batches(account, run, items, connector.stock_batch_size, push, progress)
 
 
-def _push_batch(account, connector, run: SyncRun, batch: list[DirtyListing]) -> None:
+def _push_stock_batch(account, connector, run: SyncRun, batch: list[DirtyListing]) -> None:
     updates = [_update_for(item) for item in batch]
     result = call(lambda: connector.push_stock(updates))
     now = timezone.now()
     by_sku = {item.offer.listing.channel_sku: item for item in batch}
     with transaction.atomic():
-        accepted = [by_sku[sku] for sku in result.accepted if sku in by_sku]
+        accepted = [by_sku[sku] for sku in _settle(account, run, STOCK, result, _listings(by_sku), "push_error")]
         outbox.clear(account, {item.offer.listing.pk: item.last_note_id for item in accepted})
-        SyncFailure.objects.filter(account=account, stream=STOCK, status=SyncFailure.Status.OPEN,
-                                   record_key__in=[item.offer.listing.channel_sku for item in accepted]).update(
-            status=SyncFailure.Status.RESOLVED)  # fmt: skip
         for item in accepted:
             listing = item.offer.listing
             listing.last_pushed_quantity, listing.last_pushed_at, listing.push_error = item.offer.quantity, now, ""
         Listing.objects.bulk_update([item.offer.listing for item in accepted],
                                     ["last_pushed_quantity", "last_pushed_at", "push_error"])  # fmt: skip
-        for sku, message in result.rejected.items():
-            if sku in by_sku:
-                Listing.objects.filter(pk=by_sku[sku].offer.listing.pk).update(push_error=message[:1000])
-                _keep_failure(account, run, STOCK, sku, message, request=result.request, response=result.response)
-        run.items_pushed += len(accepted)
-        run.items_rejected += len(result.rejected)
-        run.save(update_fields=["items_pushed", "items_rejected"])
+
+
+def _listings(by_sku: dict[str, DirtyListing]) -> dict[str, Listing]:
+    return {sku: item.offer.listing for sku, item in by_sku.items()}
 
 
 def _update_for(item: DirtyListing) -> StockUpdate:
     listing = item.offer.listing
     return StockUpdate(channel_sku=listing.channel_sku, quantity=item.offer.quantity, channel_item_id=listing.channel_item_id,
                        channel_inventory_item_id=listing.channel_inventory_item_id)  # fmt: skip
+
+
+# --- prices --------------------------------------------------------------------------------------
+
+
+def push_prices(
+    account: ChannelAccount, *, dry_run: bool = False, trigger: str = "manual", connector: Connector | None = None,
+    progress: Callable[[str], None] | None = None, only: set[str] | None = None,
+) -> SyncRun | DryRunReport:  # fmt: skip
+    """Send the price of every listing whose SKU's selling price the channel does not hold yet (or only
+    these channel SKUs'), in the channel's largest batches.
+
+    The price is the SKU's selling price, never above its MRP. A channel that takes no prices is not
+    asked: the run says it was skipped.
+    """
+    _check_running(account)
+    with _connected(account, connector) as connector:
+        supported = connector.supports(Capability.PUSH_PRICE)
+        listings = _stale_prices(account, only) if supported else []
+        if dry_run:
+            return DryRunReport(stream=PRICES, items=len(listings), failures=[] if supported else [_no_prices(account)])
+        run = SyncRun.objects.create(tenant_id=account.tenant_id, account=account, stream=PRICES, trigger=trigger)
+        if not supported:
+            return _finish(run, SyncRun.Status.SUCCEEDED, f"Skipped: {_no_prices(account)}")
+        push = functools.partial(_push_price_batch, account, connector, run)
+        return _push_in_batches(account, run, listings, connector.price_batch_size, push, progress)
+
+
+def _no_prices(account: ChannelAccount) -> str:
+    return f"the {account.get_kind_display()} connector takes no price updates from the hub."
+
+
+def _stale_prices(account: ChannelAccount, only: set[str] | None) -> list[Listing]:
+    """The account's active listings whose price must be sent, each annotated with ``price``.
+
+    Stale means the channel has not accepted this price yet: never pushed, pushed at another price, or
+    refused last time (``price_error``; a price changed back to the last accepted one after a refusal is
+    sent again, so the refusal can clear). A SKU priced at zero is never sent: it would sell for free.
+    """
+    listings = (
+        Listing.objects.filter(account=account, is_active=True)
+        .annotate(price=Least("sku__selling_price", "sku__mrp"))
+        .filter(price__gt=0)
+        .filter(Q(last_pushed_price__isnull=True) | ~Q(last_pushed_price=F("price")) | ~Q(price_error=""))
+        .select_related("sku")
+        .order_by("pk")
+    )  # fmt: skip
+    return list(listings if only is None else listings.filter(channel_sku__in=only))
+
+
+def _push_price_batch(account, connector, run: SyncRun, batch: list[Listing]) -> None:
+    updates = [_price_update(listing) for listing in batch]
+    result = call(lambda: connector.push_price(updates))
+    by_sku = {listing.channel_sku: listing for listing in batch}
+    with transaction.atomic():
+        accepted = _settle(account, run, PRICES, result, by_sku, "price_error")
+        for sku in accepted:
+            by_sku[sku].last_pushed_price, by_sku[sku].price_error = by_sku[sku].price, ""
+        Listing.objects.bulk_update([by_sku[sku] for sku in accepted], ["last_pushed_price", "price_error"])
+
+
+def _price_update(listing: Listing) -> PriceUpdate:
+    return PriceUpdate(channel_sku=listing.channel_sku, price=listing.price, mrp=listing.sku.mrp,
+                       channel_item_id=listing.channel_item_id, channel_product_id=listing.channel_product_id)  # fmt: skip
+
+
+# --- what stock and price pushes share -------------------------------------------------------------
+
+
+def _push_in_batches(account, run: SyncRun, items: list, size: int, push: Callable[[list], None],
+                     progress: Callable[[str], None] | None) -> SyncRun:  # fmt: skip
+    """Push ``items`` ``size`` at a time and finish the run: failed when a batch could not be sent
+    (the items it did not settle stay to push), partial when the channel rejected some."""
+    try:
+        for start in range(0, len(items), size):
+            push(items[start : start + size])
+            if progress:
+                progress(f"{run.items_pushed} pushed, {run.items_rejected} rejected of {len(items)}")
+    except CredentialsRejected as error:
+        _stop_account(account, error)
+        return _finish(run, SyncRun.Status.FAILED, f"The channel rejected the credentials: {error}")
+    except Exception as error:
+        logger.exception("%s push of %s failed", run.stream.capitalize(), account)
+        return _finish(run, SyncRun.Status.FAILED, f"{type(error).__name__}: {error}")
+    status = SyncRun.Status.PARTIAL if run.items_rejected else SyncRun.Status.SUCCEEDED
+    return _finish(run, status, f"{run.items_pushed} pushed, {run.items_rejected} rejected.")
+
+
+def _settle(account, run: SyncRun, stream: str, result: PushResult, listings: dict[str, Listing],
+            error_field: str) -> list[str]:  # fmt: skip
+    """Record a push's result: the accepted SKUs' open failures resolve; each rejected listing keeps the
+    channel's message in ``error_field`` and an open failure. Returns the accepted SKUs of ``listings``
+    (the caller stores what they now hold on the channel)."""
+    accepted = [sku for sku in result.accepted if sku in listings]
+    SyncFailure.objects.filter(account=account, stream=stream, status=SyncFailure.Status.OPEN,
+                               record_key__in=accepted).update(status=SyncFailure.Status.RESOLVED)  # fmt: skip
+    rejected = {sku: message for sku, message in result.rejected.items() if sku in listings}
+    for sku, message in rejected.items():
+        Listing.objects.filter(pk=listings[sku].pk).update(**{error_field: message[:1000]})
+        _keep_failure(account, run, stream, sku, message, request=result.request, response=result.response)
+    run.items_pushed += len(accepted)
+    run.items_rejected += len(rejected)
+    run.save(update_fields=["items_pushed", "items_rejected"])
+    return accepted
 
 
 # --- shipments ------------------------------------------------------------------------------------
@@ -318,15 +421,17 @@ def confirm_shipment(order: Order, *, carrier: str, tracking_number: str, shippe
 
 # --- one failed record, again ------------------------------------------------------------------------
 
+PUSHES = {STOCK: push_stock, PRICES: push_prices}  # the streams whose failed records are pushed again, alone
+
 
 def retry_failure(failure: SyncFailure, *, connector: Connector | None = None) -> SyncFailure:
     """Try one failed record again, alone: an order is mapped again from its kept payload and imported;
-    a stock item is pushed again with the quantity the hub offers now."""
+    a stock or price item is pushed again with the quantity or price the hub offers now."""
     account = failure.account
     _check_running(account)
     with _connected(account, connector) as connector:
-        if failure.stream == STOCK:
-            push_stock(account, connector=connector, only={failure.record_key}, trigger="retry")
+        if failure.stream in PUSHES:
+            PUSHES[failure.stream](account, connector=connector, only={failure.record_key}, trigger="retry")
         else:
             try:
                 dto = _read_again(connector, failure)
@@ -336,7 +441,7 @@ def retry_failure(failure: SyncFailure, *, connector: Connector | None = None) -
             if outcome.error is not None:
                 return _retried(failure, str(outcome.error))
             failure.status = SyncFailure.Status.RESOLVED
-        if failure.stream == STOCK:
+        if failure.stream in PUSHES:
             failure.refresh_from_db()
         else:
             failure.save(update_fields=["status", "updated_at"])

@@ -1,4 +1,5 @@
-"""``POST /api/v1/channel-accounts/{id}/sync/``: pull orders and/or push stock now, or see what a dry run would do."""
+"""``POST /api/v1/channel-accounts/{id}/sync/``: pull orders and/or push stock or prices now, or see what a dry
+run would do."""
 
 from dataclasses import asdict
 
@@ -18,12 +19,13 @@ from hub.core.permissions import DEFAULT_WRITE
 class SyncRequestSerializer(serializers.Serializer):
     orders = serializers.BooleanField(default=True)
     stock = serializers.BooleanField(default=True)
+    prices = serializers.BooleanField(default=False, help_text="Push the listings' prices that changed")
     since = serializers.DateTimeField(required=False, help_text="Read orders updated since this time, not the cursor")
     dry_run = serializers.BooleanField(default=False)
 
     def validate(self, attrs):
-        if not (attrs["orders"] or attrs["stock"]):
-            raise serializers.ValidationError("Ask for orders, stock or both.")
+        if not (attrs["orders"] or attrs["stock"] or attrs["prices"]):
+            raise serializers.ValidationError("Ask for orders, stock, prices or several of them.")
         return attrs
 
 
@@ -55,7 +57,7 @@ def run_sync_request(account: ChannelAccount, data: dict) -> tuple[dict, int]:
         raise DomainError(f"There is no connector for {account.get_kind_display()} to sync with.", code="no_connector") from exc
     if data["dry_run"]:
         return {"queued": False, "runs": [], "dry_run": _dry_run(account, data)}, status.HTTP_200_OK
-    result = sync_account.delay(account.pk, orders=data["orders"], stock=data["stock"],
+    result = sync_account.delay(account.pk, orders=data["orders"], stock=data["stock"], prices=data["prices"],
                                 since=data["since"].isoformat() if data.get("since") else None, trigger="api")  # fmt: skip
     run_ids = result.get() if result.ready() else []
     runs = SyncRunSerializer(SyncRun.objects.filter(pk__in=run_ids).order_by("pk"), many=True).data
@@ -68,6 +70,8 @@ def _dry_run(account: ChannelAccount, data: dict) -> dict:
         reports["orders"] = asdict(sync.sync_orders(account, since=data.get("since"), dry_run=True))
     if data["stock"]:
         reports["stock"] = asdict(sync.push_stock(account, dry_run=True))
+    if data["prices"]:
+        reports["prices"] = asdict(sync.push_prices(account, dry_run=True))
     return reports
 
 

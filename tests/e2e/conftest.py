@@ -3,11 +3,12 @@
 One server per channel per module (reset before every test). A ``Channel`` wraps a sandbox behind the
 few things a test asks of it, so one test reads the same for Amazon and Shopify: add an Indian order
 (two lines: ``TEE-0`` x 1 and ``TEE-1`` x 2), cancel it, break it, and read back what the hub pushed
-(stock, tracking). The order builders come from the connectors' own conftests.
+(stock, prices, tracking). The order builders come from the connectors' own conftests.
 """
 
 import json
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -20,6 +21,7 @@ from tests.connectors.shopify.conftest import LOCATION, SECRET, indian_order, ma
 from warehouse import stock
 
 CHANNEL_SKUS = ("TEE-0", "TEE-1")  # every sandbox order: TEE-0 x 1 and TEE-1 x 2
+LISTED_PRICE = "499.00"  # what each listing sells at on the channel before the hub prices it
 LINE_QUANTITIES = {"TEE-0": 1, "TEE-1": 2}
 OPENING_STOCK = 40  # units of each hub SKU
 BUFFER = 3  # units the account holds back from the channel
@@ -93,14 +95,20 @@ class AmazonChannel(Channel):
 
     def list_skus(self) -> None:
         for sku in CHANNEL_SKUS:
-            self.app.set_listing(sku, 0)
+            self.app.set_listing(sku, 0, price=float(LISTED_PRICE))
 
     def stock_requests(self) -> int:
         """Feeds created: one per batched stock push."""
         return sum(1 for method, path, status in self.app.calls if (method, path, status) == ("POST", "/feeds/2021-06-30/feeds", 202))
 
+    price_requests = stock_requests  # prices go through the same feed flow
+
     def offered(self) -> dict[str, int]:
         return dict(self.app.state()["listings"])
+
+    def prices(self) -> dict[str, Decimal]:
+        """Each listing's our_price, to the paisa."""
+        return {sku: Decimal(str(offer["our_price"])).quantize(Decimal("0.01")) for sku, offer in self.app.state()["prices"].items()}
 
     def tracking_numbers(self, order_id: str) -> list[str]:
         return [package["trackingNumber"] for package in self.app.state()["shipments"].get(order_id, [])]
@@ -114,6 +122,8 @@ class AmazonChannel(Channel):
 
 
 INVENTORY_ITEMS = {sku: 7000 + n for n, sku in enumerate(CHANNEL_SKUS)}
+VARIANTS = {sku: 5000 + n for n, sku in enumerate(CHANNEL_SKUS)}  # the variant ids of the order builder's lines
+PRODUCT = 4000  # both variants are sizes of one product
 
 
 class ShopifyChannel(Channel):
@@ -149,18 +159,24 @@ class ShopifyChannel(Channel):
         return datetime.fromisoformat(self.app.orders[int(order_id)]["updated_at"])
 
     def listing_fields(self, channel_sku: str) -> dict:
-        return {"channel_item_id": str(5000 + CHANNEL_SKUS.index(channel_sku)),
+        return {"channel_item_id": str(VARIANTS[channel_sku]), "channel_product_id": str(PRODUCT),
                 "channel_inventory_item_id": str(INVENTORY_ITEMS[channel_sku])}  # fmt: skip
 
     def list_skus(self) -> None:
         self.app.stock_items(LOCATION, dict.fromkeys(INVENTORY_ITEMS.values(), 0))
+        self.app.add_product(PRODUCT, dict.fromkeys(VARIANTS.values(), LISTED_PRICE))
 
     def stock_requests(self) -> int:
         """GraphQL calls (the stock tests make no other): one inventorySetQuantities per batched push."""
         return sum(1 for method, path, status in self.app.calls if method == "POST" and path.endswith("/graphql.json") and status == 200)
 
+    price_requests = stock_requests  # one productVariantsBulkUpdate call per batched price push
+
     def offered(self) -> dict[str, int]:
         return {sku: self.app.levels[(item, LOCATION)]["available"] for sku, item in INVENTORY_ITEMS.items()}
+
+    def prices(self) -> dict[str, Decimal]:
+        return {sku: Decimal(self.app.variants[variant]["price"]) for sku, variant in VARIANTS.items()}
 
     def tracking_numbers(self, order_id: str) -> list[str]:
         return [f["tracking_number"] for f in self.app.state()["fulfillments"] if str(f["order_id"]) == order_id]

@@ -138,7 +138,7 @@ def test_state_and_reset(sandbox):
     sandbox.add_order(india_order(1), [india_item(1)])
     sandbox.set_listing("SKU-1", 4)
     assert sandbox.state() | {"calls": 0} == {"orders": 1, "order_statuses": {india_order(1)["AmazonOrderId"]: "Unshipped"},
-                                             "listings": {"SKU-1": 4}, "feeds": [], "shipments": {}, "calls": 0}  # fmt: skip
+                                             "listings": {"SKU-1": 4}, "prices": {}, "feeds": [], "shipments": {}, "calls": 0}  # fmt: skip
     sandbox.reset()
     assert (sandbox.state()["orders"], sandbox.state()["listings"]) == (0, {})
 

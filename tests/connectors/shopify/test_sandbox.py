@@ -71,7 +71,7 @@ def test_load_takes_shopifys_bodies_and_state_shows_them(sandbox):
     assert status == 200 and body["order"]["name"] == "#1001"
     assert get(f"{sandbox.url}/admin/api/2025-01/orders/1.json")[:3:2] == (404, {"errors": "Not Found"})
     with pytest.raises(ValueError, match="Load takes a Shopify body"):
-        sandbox.load({"products": []})
+        sandbox.load({"customers": []})
 
 
 def test_set_quantities_needs_a_compare_quantity_unless_told_to_ignore_it(sandbox):

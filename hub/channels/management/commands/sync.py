@@ -8,20 +8,22 @@ from hub.channels.models import ChannelAccount, SyncRun
 
 
 class Command(BaseCommand):
-    help = "Pull a channel account's orders and/or push its stock now, printing progress and a summary."
+    help = "Pull a channel account's orders and/or push its stock or prices now, printing progress and a summary."
 
     def add_arguments(self, parser):
         parser.add_argument("account", help="The account's id, or its name")
         parser.add_argument("--orders", action="store_true", help="Pull orders (default: orders and stock)")
         parser.add_argument("--stock", action="store_true", help="Push stock")
+        parser.add_argument("--prices", action="store_true", help="Push the prices that changed (never by default)")
         parser.add_argument("--since", help="Read orders updated since this ISO time instead of the cursor")
         parser.add_argument("--dry-run", action="store_true", help="Read and report; change nothing anywhere")
         parser.add_argument("--tenant", help="Tenant slug, when account names repeat across tenants")
 
-    def handle(self, *args, account, orders, stock, since, dry_run, tenant, **options):
+    def handle(self, *args, account, orders, stock, prices, since, dry_run, tenant, **options):
         target = self._account(account, tenant)
         since_at = self._since(since)
-        streams = [s for s, wanted in (("orders", orders), ("stock", stock)) if wanted] or ["orders", "stock"]
+        asked = (("orders", orders), ("stock", stock), ("prices", prices))
+        streams = [s for s, wanted in asked if wanted] or ["orders", "stock"]
         for stream in streams:
             self.stdout.write(f"{target} - {stream}{' (dry run)' if dry_run else ''}")
             try:
@@ -38,7 +40,8 @@ class Command(BaseCommand):
 
         if stream == "orders":
             return sync.sync_orders(account, since=since, dry_run=dry_run, progress=progress, trigger="command")
-        return sync.push_stock(account, dry_run=dry_run, progress=progress, trigger="command")
+        push = sync.push_prices if stream == "prices" else sync.push_stock
+        return push(account, dry_run=dry_run, progress=progress, trigger="command")
 
     def _summary(self, result) -> None:
         if isinstance(result, SyncRun):
@@ -52,6 +55,8 @@ class Command(BaseCommand):
                               f"over {result.pages} page(s); {len(result.failures)} unreadable")  # fmt: skip
         else:
             self.stdout.write(f"  would push {result.items} listing(s)")
+            for note in result.failures:
+                self.stdout.write(f"  {note}")
 
     def _account(self, ref: str, tenant: str | None) -> ChannelAccount:
         accounts = ChannelAccount.objects.all()
