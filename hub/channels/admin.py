@@ -176,7 +176,8 @@ class ListingAdmin(TenantScopedAdmin):
     search_fields = ("channel_sku", "channel_item_id", "sku__code", "account__name")
     autocomplete_fields = ("account", "sku")
     list_select_related = ("account", "sku")
-    readonly_fields = ("last_pushed_quantity", "last_pushed_at", "push_error", "created_at", "updated_at")
+    readonly_fields = ("last_pushed_quantity", "last_pushed_at", "push_error", "last_pushed_price", "price_error",
+                       "created_at", "updated_at")  # fmt: skip
 
     def save_model(self, request, obj, form, change):
         tenant = obj.account.tenant if request.user.is_superuser else request.user.tenant

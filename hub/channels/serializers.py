@@ -64,13 +64,15 @@ class ListingSerializer(serializers.ModelSerializer):
         fields = (
             "id", "account", "account_name", "sku", "sku_code", "channel_sku", "channel_item_id",
             "channel_product_id", "channel_inventory_item_id", "is_active", "dirty", "last_pushed_quantity",
-            "last_pushed_at", "push_error", "created_at", "updated_at",
+            "last_pushed_at", "push_error", "last_pushed_price", "price_error", "created_at", "updated_at",
         )  # fmt: skip
         read_only_fields = (
             "id",
             "last_pushed_quantity",
             "last_pushed_at",
             "push_error",
+            "last_pushed_price",
+            "price_error",
             "created_at",
             "updated_at",
         )
