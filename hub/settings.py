@@ -147,6 +147,7 @@ CELERY_TASK_ROUTES = {
     "schedules.retry_waiting_orders": {"queue": "orders"},
     "schedules.sync_account": {"queue": "orders"},
     "schedules.process_webhook": {"queue": "orders"},
+    "schedules.push_account_stock": {"queue": "stock"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -184,6 +185,12 @@ SYNC_RETRY_ATTEMPTS = int(os.environ.get("SYNC_RETRY_ATTEMPTS", "10"))
 SYNC_RETRY_BASE_SECONDS = float(os.environ.get("SYNC_RETRY_BASE_SECONDS", "1"))
 SYNC_RETRY_MAX_SECONDS = float(os.environ.get("SYNC_RETRY_MAX_SECONDS", "60"))
 SYNC_FIRST_LOOKBACK_DAYS = int(os.environ.get("SYNC_FIRST_LOOKBACK_DAYS", "7"))
+
+# Event-driven stock pushes: a stock change queues a push of the affected accounts, coalescing a burst
+# into one push per account per window; a SKU that runs out is pushed at once. With Celery workers
+# (REDIS_URL) this is on; the embedded quick start pushes on its in-process scheduler's clock instead.
+STOCK_PUSH_ON_CHANGE = env_bool("STOCK_PUSH_ON_CHANGE", default=bool(REDIS_URL))
+STOCK_PUSH_DEBOUNCE_SECONDS = float(os.environ.get("STOCK_PUSH_DEBOUNCE_SECONDS", "5"))
 
 # Uploads: the largest catalog or mapping file accepted (bytes).
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))

@@ -63,3 +63,34 @@ def process_webhook(event_id: int) -> str | None:
 
     event = process(event_id)
     return event.status if event is not None else None
+
+
+@shared_task(
+    name="schedules.push_account_stock", acks_late=True, reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,), retry_backoff=2, retry_backoff_max=60, max_retries=5,
+)  # fmt: skip
+def push_account_stock(account_id: int, *, trigger: str = "stock_change") -> int | None:
+    """Push one account's dirty listings now (event-driven; the periodic push is the safety net).
+
+    Clears the account's "push pending" mark first, so a change made while this push reads the outbox
+    queues the next one. Quiet when the account is gone, stopped, or its channel has no connector."""
+    from django.core.cache import cache
+
+    from connectors.registry import UnknownChannel, connector_class
+    from hub.channels import sync
+    from hub.channels.models import ChannelAccount
+    from hub.channels.outbox import pending_key
+
+    cache.delete(pending_key(account_id))
+    account = ChannelAccount.objects.filter(pk=account_id, is_active=True, syncs_stopped_at__isnull=True).first()
+    if account is None:
+        return None
+    try:
+        connector_class(account.kind)
+    except UnknownChannel:
+        return None
+    try:
+        run = sync.push_stock(account, trigger=trigger)
+    except sync.SyncStopped:
+        return None
+    return run.pk

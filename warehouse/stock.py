@@ -229,12 +229,14 @@ def _write(tenant_id, levels: list[StockLevel], movements: list[StockMovement]) 
     bulk_set(StockLevel, levels, ["on_hand", "reserved", "updated_at"])
     StockMovement.objects.bulk_create(movements)
     restocked = {m.sku_id for m in movements if m.on_hand_delta - m.reserved_delta > 0}
+    emptied = {m.sku_id for m in movements if m.on_hand_delta - m.reserved_delta < 0 and m.on_hand_after == m.reserved_after}
     stock_changed.send(
         sender=StockMovement,
         tenant_id=tenant_id,
         sku_ids={m.sku_id for m in movements},
         warehouse_ids={m.warehouse_id for m in movements},
         restocked_sku_ids=restocked,
+        emptied_sku_ids=emptied,
     )
 
 
