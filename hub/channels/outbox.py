@@ -16,7 +16,7 @@ def on_stock_changed(sender, *, tenant_id, sku_ids, warehouse_ids, emptied_sku_i
     """``warehouse.signals.stock_changed`` receiver: runs inside the stock call's transaction. The notes
     commit with the change; once they have, the affected accounts' pushes are requested."""
     notes = _notes_for_skus(tenant_id, sku_ids, warehouse_ids=warehouse_ids)
-    if notes:
+    if notes and settings.STOCK_PUSH_ON_CHANGE:
         accounts = sorted({note.account_id for note in notes})
         transaction.on_commit(partial(request_push, accounts, urgent=bool(emptied_sku_ids)))
 
