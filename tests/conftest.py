@@ -15,9 +15,11 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
-def _eager_tasks_and_clean_cache():
-    """Tasks run in-process in ordinary tests (the schedules tests start real workers themselves)."""
+def _eager_tasks_and_clean_cache(settings):
+    """Tasks run in-process in ordinary tests (the schedules tests start real workers themselves), and a
+    stock change queues no channel push unless a test asks for it (tests push explicitly)."""
     celery_app.conf.task_always_eager = True
+    settings.STOCK_PUSH_ON_CHANGE = False
     cache.clear()
     return
 
