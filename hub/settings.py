@@ -148,8 +148,11 @@ CELERY_TASK_ROUTES = {
     "schedules.sync_account": {"queue": "orders"},
     "schedules.process_webhook": {"queue": "orders"},
     "schedules.push_account_stock": {"queue": "stock"},
+    "schedules.tick": {"queue": "default"},
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Beat only ticks; each account's own schedule (kept on the account, see schedules/planner.py) decides.
+CELERY_BEAT_SCHEDULE = {"tick": {"task": "schedules.tick", "schedule": 30.0}}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -94,3 +94,11 @@ def push_account_stock(account_id: int, *, trigger: str = "stock_change") -> int
     except sync.SyncStopped:
         return None
     return run.pk
+
+
+@shared_task(name="schedules.tick", acks_late=False, ignore_result=True)
+def tick() -> int:
+    """Queue every account's syncs that are due (Celery beat calls this every 30 seconds)."""
+    from schedules.planner import tick as queue_due
+
+    return len(queue_due())
