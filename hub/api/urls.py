@@ -9,7 +9,7 @@ from hub.api.auth import ObtainTokenView
 from hub.catalog.api import ProductViewSet, SKUViewSet
 from hub.catalog.import_api import ImportJobViewSet, SKUExportView, SKUImportView
 from hub.channels.api import ChannelAccountViewSet, ChannelInventoryView, ListingImportView, ListingViewSet
-from hub.channels.sync_api import SyncFailureViewSet, SyncRunViewSet
+from hub.channels.sync_api import ScheduleView, SyncFailureViewSet, SyncRunViewSet
 from hub.orders.api import OrderImportView, OrderViewSet
 from warehouse.api import (
     BinViewSet,
@@ -36,6 +36,7 @@ router.register("listings", ListingViewSet, basename="listing")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("schedules/", ScheduleView.as_view(), name="schedules"),
     path("stock/adjust/", StockAdjustView.as_view(), name="stock-adjust"),
     path("stock/move/", StockMoveView.as_view(), name="stock-move"),
     # Before the router, whose skus/{pk}/ would otherwise take "import" and "export" for SKU ids.

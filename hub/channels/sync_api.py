@@ -4,7 +4,7 @@ run would do."""
 from dataclasses import asdict
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import generics, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -112,3 +112,42 @@ class SyncFailureViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
         except sync.SyncStopped as exc:
             raise Conflict(str(exc), code="syncs_stopped") from exc
         return Response(SyncFailureSerializer(failure).data)
+
+
+class ScheduleRowSerializer(serializers.Serializer):
+    account = serializers.IntegerField()
+    account_name = serializers.CharField()
+    stream = serializers.CharField()
+    every_minutes = serializers.IntegerField(help_text="Edit it on the channel account")
+    last_run = serializers.DateTimeField(allow_null=True)
+    next_run = serializers.DateTimeField()
+    last_status = serializers.CharField(allow_null=True)
+    last_message = serializers.CharField(allow_null=True)
+
+
+class ScheduleView(generics.GenericAPIView):
+    """Every account's scheduled syncs: how often, the last run and its outcome, and the next run."""
+
+    serializer_class = ScheduleRowSerializer
+    pagination_class = None
+    queryset = SyncRun.objects.none()  # rows come from the planner; this only names the model for the schema
+
+    @extend_schema(responses={200: ScheduleRowSerializer(many=True)})
+    def get(self, request):
+        from schedules.planner import STREAM_MINUTES, schedule
+
+        tenant = request.user.tenant
+        accounts = {a.pk: a for a in ChannelAccount.objects.for_tenant(tenant)}
+        plan = [item for item in schedule() if item.account_id in accounts]
+        latest = {}
+        for run in SyncRun.objects.for_tenant(tenant).filter(stream__in=STREAM_MINUTES).order_by("account_id", "stream", "-started_at"):
+            latest.setdefault((run.account_id, run.stream), run)
+        rows = []
+        for item in plan:
+            account, run = accounts[item.account_id], latest.get((item.account_id, item.stream))
+            rows.append({
+                "account": account.pk, "account_name": account.name, "stream": item.stream,
+                "every_minutes": getattr(account, STREAM_MINUTES[item.stream]), "last_run": item.last_run,
+                "next_run": item.next_run, "last_status": run.status if run else None, "last_message": run.message if run else None,
+            })  # fmt: skip
+        return Response(ScheduleRowSerializer(rows, many=True).data)

@@ -48,3 +48,17 @@ def test_tick_queues_one_task_per_due_stream(amazon, monkeypatch):
 
     assert tasks.tick() == 1
     assert queued == [((amazon.pk,), {"orders": True, "stock": False, "trigger": "schedule"})]
+
+
+def test_the_schedule_shows_last_and_next_run_and_outcome_per_tenant(amazon, api, other_tenant):
+    from tests.conftest import api_client_for
+
+    ran(amazon, "orders", minutes_ago=2)
+    rival = api_client_for(factories.make_user(other_tenant, "admin"))
+
+    rows = api.get("/api/v1/schedules/").json()
+
+    orders = next(row for row in rows if row["stream"] == "orders")
+    assert (orders["account_name"], orders["every_minutes"], orders["last_status"]) == ("Amazon IN", 5, "succeeded")
+    assert orders["next_run"] > orders["last_run"]
+    assert rival.get("/api/v1/schedules/").json() == []
