@@ -32,27 +32,37 @@ def retry_waiting_orders(tenant_id: int, sku_ids: list[int]) -> int:
 @shared_task(name="schedules.sync_account", acks_late=True, reject_on_worker_lost=True)
 def sync_account(account_id: int, *, orders: bool = True, stock: bool = True, prices: bool = False,
                  since: str | None = None, trigger: str = "manual") -> list[int]:  # fmt: skip
-    """Pull the account's orders and/or push its stock and prices; returns the sync run ids. Quiet if the
-    account is gone or its syncs are stopped (the run of the stop already says why). Prices are pushed
-    only when asked: a seller reprices on purpose, not on every stock tick."""
+    """Pull the account's orders and/or push its stock and prices; returns the sync run ids.
+
+    Each stream runs under its (account, stream) lock: a stream already running elsewhere (another
+    beat, a retry, a person's "sync now") is skipped, not run twice. Quiet if the account is gone or
+    its syncs are stopped (the run that stopped them already says why)."""
     from datetime import datetime
 
     from hub.channels import sync
     from hub.channels.models import ChannelAccount
+    from schedules.locks import run_once
 
     account = ChannelAccount.objects.filter(pk=account_id).first()
     if account is None:
         return []
+    streams = [
+        ("orders", orders, lambda: sync.sync_orders(account, since=datetime.fromisoformat(since) if since else None,
+                                                    trigger=trigger)),
+        ("stock", stock, lambda: sync.push_stock(account, trigger=trigger)),
+        ("prices", prices, lambda: sync.push_prices(account, trigger=trigger)),
+    ]  # fmt: skip
     runs = []
-    try:
-        if orders:
-            runs.append(sync.sync_orders(account, since=datetime.fromisoformat(since) if since else None, trigger=trigger))
-        if stock:
-            runs.append(sync.push_stock(account, trigger=trigger))
-        if prices:
-            runs.append(sync.push_prices(account, trigger=trigger))
-    except sync.SyncStopped:
-        return [run.pk for run in runs]
+    for stream, wanted, run in streams:
+        if not wanted:
+            continue
+        with run_once(account.pk, stream) as mine:
+            if not mine:
+                continue
+            try:
+                runs.append(run())
+            except sync.SyncStopped:
+                break
     return [run.pk for run in runs]
 
 
@@ -89,11 +99,15 @@ def push_account_stock(account_id: int, *, trigger: str = "stock_change") -> int
         connector_class(account.kind)
     except UnknownChannel:
         return None
-    try:
-        run = sync.push_stock(account, trigger=trigger)
-    except sync.SyncStopped:
-        return None
-    return run.pk
+    from schedules.locks import run_once
+
+    with run_once(account.pk, "stock") as mine:
+        if not mine:  # a push is running; the notes it missed queue the next one
+            return None
+        try:
+            return sync.push_stock(account, trigger=trigger).pk
+        except sync.SyncStopped:
+            return None
 
 
 @shared_task(name="schedules.tick", acks_late=False, ignore_result=True)

@@ -60,6 +60,7 @@ from connectors.ratelimit import Rate, RateLimiter, TokenBucket
 # Amazon's usage plans (requests per second, burst), from the SP-API reference and the library's docstrings.
 AMAZON_RATES = {
     "getOrders": Rate(0.0167, 20),
+    "getOrder": Rate(0.5, 30),
     "getOrderItems": Rate(0.5, 30),
     "createRestrictedDataToken": Rate(1, 10),
     "confirmShipment": Rate(2, 10),

@@ -74,7 +74,14 @@ class SyncStopped(Exception):
 
 
 def connector_for(account: ChannelAccount) -> Connector:
-    return registry.build(account.kind, account.credentials_dict, options=account.options)
+    """The account's connector; one that paces itself (``limiter`` and ``rates``) shares its buckets with
+    every worker calling the same account (Redis), or every thread of this process (embedded)."""
+    from schedules.ratelimit import limiter_for
+
+    connector = registry.build(account.kind, account.credentials_dict, options=account.options)
+    if hasattr(connector, "limiter") and getattr(connector, "rates", None):
+        connector.limiter = limiter_for(account.kind, account.pk, connector.rates)
+    return connector
 
 
 @contextmanager
