@@ -14,7 +14,7 @@ NOT_CHANNELS = frozenset({"sandbox"})
 
 
 class UnknownChannel(LookupError):
-    pass
+    """No connector package exists for that channel kind."""
 
 
 @cache

@@ -6,6 +6,7 @@ few things a test asks of it, so one test reads the same for Amazon and Shopify:
 (stock, prices, tracking). The order builders come from the connectors' own conftests.
 """
 
+import abc
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -28,7 +29,7 @@ BUFFER = 3  # units the account holds back from the channel
 PAGE_SIZE = 2
 
 
-class Channel:
+class Channel(abc.ABC):
     """A sandbox as the tests see it. Order times are recent (the first sync looks back 7 days) and a
     minute apart, in the order they were added."""
 
@@ -40,12 +41,14 @@ class Channel:
         self.added: list[str] = []
 
     @property
+    @abc.abstractmethod
     def credentials(self) -> dict:
-        raise NotImplementedError
+        """What the account stores to reach this sandbox."""
 
     @property
+    @abc.abstractmethod
     def options(self) -> dict:
-        raise NotImplementedError
+        """The connector options pointing at this sandbox."""
 
     def next_time(self) -> datetime:
         return self.start + timedelta(minutes=len(self.added))
