@@ -144,6 +144,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Queues by kind of work (schedules/queues.py), so a huge catalog push never delays an order pull.
 CELERY_TASK_ROUTES = {
     "schedules.run_import": {"queue": "bulk"},
+    "schedules.run_job": {"queue": "bulk"},
     "schedules.retry_waiting_orders": {"queue": "orders"},
     "schedules.sync_account": {"queue": "orders"},
     "schedules.process_webhook": {"queue": "orders"},
@@ -188,6 +189,7 @@ SYNC_RETRY_ATTEMPTS = int(os.environ.get("SYNC_RETRY_ATTEMPTS", "10"))
 SYNC_RETRY_BASE_SECONDS = float(os.environ.get("SYNC_RETRY_BASE_SECONDS", "1"))
 SYNC_RETRY_MAX_SECONDS = float(os.environ.get("SYNC_RETRY_MAX_SECONDS", "60"))
 SYNC_FIRST_LOOKBACK_DAYS = int(os.environ.get("SYNC_FIRST_LOOKBACK_DAYS", "7"))
+SYNC_ALERT_AFTER_FAILURES = int(os.environ.get("SYNC_ALERT_AFTER_FAILURES", "3"))
 
 # Event-driven stock pushes: a stock change queues a push of the affected accounts, coalescing a burst
 # into one push per account per window; a SKU that runs out is pushed at once. With Celery workers

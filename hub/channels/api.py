@@ -52,6 +52,17 @@ def _with_dirty(queryset):
     return queryset.annotate(dirty=Exists(ListingOutbox.objects.filter(listing=OuterRef("pk"))))
 
 
+class ChannelAccountFilter(filters.FilterSet):
+    alerting = filters.BooleanFilter(method="filter_alerting", label="Only accounts with an alert (or only without)")
+
+    class Meta:
+        model = ChannelAccount
+        fields = ("kind", "is_active")
+
+    def filter_alerting(self, queryset, name, value):
+        return queryset.exclude(alert="") if value else queryset.filter(alert="")
+
+
 @method_decorator(sensitive_post_parameters("credentials"), name="dispatch")
 class ChannelAccountViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     """The tenant's channel accounts; credentials can be written, never read."""
@@ -60,7 +71,7 @@ class ChannelAccountViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     serializer_class = ChannelAccountSerializer
     read_roles = DEFAULT_READ
     write_roles = DEFAULT_WRITE
-    filterset_fields = ("kind", "is_active")
+    filterset_class = ChannelAccountFilter
     search_fields = ("name",)
     ordering_fields = ("kind", "name", "created_at")
 

@@ -32,9 +32,9 @@ class ChannelAccountSerializer(serializers.ModelSerializer):
         fields = (
             "id", "kind", "name", "credentials", "has_credentials", "warehouses", "buffer_units", "max_units",
             "percent_of_available", "out_of_stock_threshold", "allow_split", "order_pull_minutes",
-            "stock_push_minutes", "is_active", "created_at", "updated_at",
+            "stock_push_minutes", "options", "is_active", "alert", "syncs_stopped_at", "created_at", "updated_at",
         )  # fmt: skip
-        read_only_fields = ("id", "created_at", "updated_at")
+        read_only_fields = ("id", "alert", "syncs_stopped_at", "created_at", "updated_at")
         extra_kwargs = {
             "order_pull_minutes": {"min_value": 1, "max_value": MAX_SYNC_MINUTES},
             "stock_push_minutes": {"min_value": 1, "max_value": MAX_SYNC_MINUTES},

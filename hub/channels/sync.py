@@ -492,4 +492,27 @@ def _stop_account(account: ChannelAccount, error: Exception) -> None:
 def _finish(run: SyncRun, status: str, message: str) -> SyncRun:
     run.status, run.message, run.finished_at = status, message, timezone.now()
     run.save(update_fields=["status", "message", "finished_at"])
+    _update_alert(run)
     return run
+
+
+def _failing_alert(stream: str) -> str:
+    return f"The {stream} sync keeps failing"
+
+
+def _update_alert(run: SyncRun) -> None:
+    """An account whose stream failed ``SYNC_ALERT_AFTER_FAILURES`` times in a row gets an alert with the
+    last error; the stream's next success clears it. (Rejected credentials raise their own alert.)"""
+    account = run.account
+    prefix = _failing_alert(run.stream)
+    if run.status != SyncRun.Status.FAILED:
+        if account.alert.startswith(prefix):
+            ChannelAccount.objects.filter(pk=account.pk, alert=account.alert).update(alert="")
+            account.alert = ""
+        return
+    limit = settings.SYNC_ALERT_AFTER_FAILURES
+    recent = list(SyncRun.objects.filter(account=account, stream=run.stream).order_by("-started_at", "-pk")
+                  .values_list("status", flat=True)[:limit])  # fmt: skip
+    if len(recent) == limit and all(status == SyncRun.Status.FAILED for status in recent) and not account.syncs_stopped_at:
+        account.alert = f"{prefix} ({limit} runs in a row): {run.message}"[:500]
+        ChannelAccount.objects.filter(pk=account.pk).update(alert=account.alert)

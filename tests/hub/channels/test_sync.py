@@ -240,3 +240,32 @@ def test_operations_can_sync_an_account_from_the_admin(account, tenant, monkeypa
     assert "orders: 1 page(s): 2 new" in response.content.decode()
     assert Order.objects.filter(account=account).count() == 2
     assert client.get("/admin/channels/syncrun/").status_code == 200
+
+
+def test_an_account_whose_sync_keeps_failing_gets_an_alert_until_it_succeeds(account):
+    down = [RetriableConnectorError("503 Service Unavailable")] * 100
+
+    for _ in range(2):
+        sync.sync_orders(account, connector=ScriptedConnector([], faults=list(down)))
+    account.refresh_from_db()
+    assert account.alert == ""
+
+    sync.sync_orders(account, connector=ScriptedConnector([], faults=list(down)))
+    account.refresh_from_db()
+    assert account.alert.startswith("The orders sync keeps failing (3 runs in a row)")
+    assert "503" in account.alert
+
+    sync.sync_orders(account, connector=ScriptedConnector([]))
+    account.refresh_from_db()
+    assert account.alert == ""
+
+
+def test_alerts_show_in_the_api_and_can_be_listed(account, api):
+    account.alert = "The orders sync keeps failing (3 runs in a row): 503"
+    account.save(update_fields=["alert"])
+
+    alerting = api.get("/api/v1/channel-accounts/?alerting=true").json()["results"]
+    quiet = api.get("/api/v1/channel-accounts/?alerting=false").json()["results"]
+
+    assert [(a["name"], a["alert"]) for a in alerting] == [("Amazon IN", account.alert)]
+    assert quiet == []
