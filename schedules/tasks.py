@@ -116,3 +116,13 @@ def tick() -> int:
     from schedules.planner import tick as queue_due
 
     return len(queue_due())
+
+
+@shared_task(name="schedules.run_job", acks_late=True, reject_on_worker_lost=True)
+def run_job(job_id: int) -> str | None:
+    """Run one bulk sync job (push all stock, re-pull orders, push catalog) over its tenant's accounts;
+    returns the job's final status. Sent to the ``Queue.BULK`` queue (see ``schedules.jobs.start_job``)."""
+    from schedules.jobs import run_job as run
+
+    job = run(job_id)
+    return job.status if job is not None else None

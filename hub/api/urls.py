@@ -11,6 +11,7 @@ from hub.catalog.import_api import ImportJobViewSet, SKUExportView, SKUImportVie
 from hub.channels.api import ChannelAccountViewSet, ChannelInventoryView, ListingImportView, ListingViewSet
 from hub.channels.sync_api import ScheduleView, SyncFailureViewSet, SyncRunViewSet
 from hub.orders.api import OrderImportView, OrderViewSet
+from schedules.api import JobViewSet
 from warehouse.api import (
     BinViewSet,
     StockAdjustView,
@@ -33,6 +34,7 @@ router.register("imports", ImportJobViewSet, basename="import-job")
 router.register("orders", OrderViewSet, basename="order")
 router.register("channel-accounts", ChannelAccountViewSet, basename="channel-account")
 router.register("listings", ListingViewSet, basename="listing")
+router.register("jobs", JobViewSet, basename="job")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

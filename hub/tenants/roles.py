@@ -31,6 +31,7 @@ ADMIN_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "channels": CHANNELS_MANAGE,
         "orders": ORDERS_MANAGE,
         "core": {"importjob": READ},
+        "schedules": {"job": READ},
         "tenants": {"user": WRITE},
     },
     Role.OPERATIONS: {
@@ -39,6 +40,7 @@ ADMIN_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "channels": CHANNELS_MANAGE,
         "orders": ORDERS_MANAGE,
         "core": {"importjob": READ},
+        "schedules": {"job": READ},
     },
     Role.FINANCE: {
         "catalog": {"*": READ},
@@ -46,6 +48,7 @@ ADMIN_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "channels": {"*": READ},
         "orders": {"*": READ},
         "core": {"importjob": READ},
+        "schedules": {"job": READ},
     },
     Role.PICKER: {},
 }
