@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from hub.core.errors import DomainError
 from hub.tenants.models import Tenant
 from schedules.jobs import cancel_job, start_job
-from schedules.models import Job
+from schedules.models import JOB_COUNTS, Job
 
 POLL_SECONDS = 0.5
 BAR_WIDTH = 30
@@ -79,7 +79,7 @@ class Command(BaseCommand):
     def _summary(self, job: Job) -> None:
         style = self.style.SUCCESS if job.status == Job.Status.SUCCEEDED and not job.errors else self.style.WARNING
         self.stdout.write(style(f"{job.get_status_display()}: {job.message}"))
-        counts = ", ".join(f"{name} {value}" for name, value in job.counts.items())
+        counts = ", ".join(f"{name} {job.counts.get(name, 0)}" for name in JOB_COUNTS)  # jsonb keeps no order
         self.stdout.write(f"  counts: {counts}")
         for error in job.errors[:LISTED]:
             self.stdout.write(f"  {error['account_name']}: {error['error'][:200]}")
