@@ -56,6 +56,7 @@ from hub.core.imports import (
     parse_decimal,
     parse_whole,
     parse_yes_no,
+    read_rows,
 )
 from hub.core.models import ImportJob
 
@@ -547,13 +548,7 @@ class CatalogImporter(Importer):
     required_columns = REQUIRED
 
     def validate(self, tenant, rows: list[Row], progress: Progress) -> tuple[CatalogPlan, list[RowError]]:
-        sku_rows: list[SkuRow] = []
-        errors: list[RowError] = []
-        for done, row in enumerate(rows, start=1):
-            sku_row, row_errors = read_row(row)
-            sku_rows.append(sku_row)
-            errors += row_errors
-            progress(done)
+        sku_rows, errors = read_rows(rows, read_row, progress)
         facts = CatalogFacts.load(tenant, sku_rows)
         errors += check_rows(sku_rows, facts)
         return CatalogPlan(rows=sku_rows, facts=facts), errors

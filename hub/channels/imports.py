@@ -36,7 +36,7 @@ from django.utils import timezone
 from hub.catalog.models import SKU
 from hub.channels.models import ChannelAccount, Listing
 from hub.channels.services import after_listings_written
-from hub.core.imports import CellError, Importer, Progress, Row, RowError, chunked, parse_yes_no
+from hub.core.imports import CellError, Importer, Progress, Row, RowError, chunked, parse_yes_no, read_rows
 from hub.core.models import ImportJob
 
 COLUMNS = (
@@ -251,13 +251,7 @@ class ListingImporter(Importer):
     required_columns = REQUIRED
 
     def validate(self, tenant, rows: list[Row], progress: Progress) -> tuple[ListingPlan, list[RowError]]:
-        listing_rows: list[ListingRow] = []
-        errors: list[RowError] = []
-        for done, row in enumerate(rows, start=1):
-            listing_row, row_errors = read_row(row)
-            listing_rows.append(listing_row)
-            errors += row_errors
-            progress(done)
+        listing_rows, errors = read_rows(rows, read_row, progress)
         facts = ListingFacts.load(tenant, listing_rows)
         errors += check_rows(listing_rows, facts)
         return ListingPlan(rows=listing_rows, existing=facts.existing), errors

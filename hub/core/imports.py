@@ -383,6 +383,18 @@ def parse_yes_no(text: str) -> bool:
     raise CellError("Write yes or no (or true/false, 1/0).")
 
 
+def read_rows(rows: list[Row], read_row: Callable[[Row], tuple[Any, list[RowError]]], progress: Progress) -> tuple[list, list[RowError]]:
+    """Read every row with ``read_row`` (a parsed row and its cell errors), reporting progress as it goes."""
+    parsed: list = []
+    errors: list[RowError] = []
+    for done, row in enumerate(rows, start=1):
+        item, row_errors = read_row(row)
+        parsed.append(item)
+        errors += row_errors
+        progress(done)
+    return parsed, errors
+
+
 def chunked(values: Iterable, size: int = IN_QUERY_CHUNK) -> Iterator[list]:
     """Sorted, distinct values in slices small enough for one ``__in`` query on any backend."""
     ordered = sorted(set(values))
