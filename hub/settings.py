@@ -151,9 +151,24 @@ CELERY_TASK_ROUTES = {
     "schedules.push_account_stock": {"queue": "stock"},
     "schedules.tick": {"queue": "default"},
 }
+# A message a killed worker held goes back to the queue after this many seconds (Redis transport).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 CELERY_TIMEZONE = TIME_ZONE
-# Beat only ticks; each account's own schedule (kept on the account, see schedules/planner.py) decides.
-CELERY_BEAT_SCHEDULE = {"tick": {"task": "schedules.tick", "schedule": 30.0}}
+
+# Schedules. Beat only ticks; each account's own schedule (kept on the account, see
+# schedules/planner.py) decides what is due. The tick also picks up webhook deliveries that failed
+# or never ran, and raises alerts for credentials about to expire.
+SCHEDULE_TICK_SECONDS = float(os.environ.get("SCHEDULE_TICK_SECONDS", "30"))
+# Seconds in one "minute" of an account's schedule: 60, always, but for tests and benchmarks that
+# compress time to see many scheduled runs in a few seconds.
+SCHEDULE_MINUTE_SECONDS = float(os.environ.get("SCHEDULE_MINUTE_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE = {"tick": {"task": "schedules.tick", "schedule": SCHEDULE_TICK_SECONDS}}
+# A sync's (account, stream) lock outlives a killed holder's last heartbeat by this many seconds.
+SYNC_LOCK_TTL_SECONDS = float(os.environ.get("SYNC_LOCK_TTL_SECONDS", "60"))
+# Alert this many days before an account's credentials expire.
+CREDENTIALS_EXPIRY_WARNING_DAYS = int(os.environ.get("CREDENTIALS_EXPIRY_WARNING_DAYS", "7"))
+# A webhook delivery still not processed this many seconds after it arrived is picked up again.
+WEBHOOK_RETRY_AFTER_SECONDS = float(os.environ.get("WEBHOOK_RETRY_AFTER_SECONDS", "120"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -38,7 +38,6 @@ from schedules.models import SyncLock
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TTL = 60.0  # seconds a lock outlives its holder's last heartbeat
 
 # KEYS[1] the lock, ARGV[1] the holder's token, ARGV[2] the new expiry in ms
 EXTEND = """
@@ -138,12 +137,14 @@ class DatabaseLock:
         SyncLock.objects.filter(key=self.key, token=self.token).delete()
 
 
-def try_lock(account_id: int, stream: str, *, ttl: float = DEFAULT_TTL) -> Lock | None:
+def try_lock(account_id: int, stream: str, *, ttl: float | None = None) -> Lock | None:
     """Take the (account, stream) lock if it is free, without a heartbeat; None if someone holds it.
 
-    The caller must ``release()`` it (``run_once`` does all this). Left alone, it expires after ``ttl``.
+    The caller must ``release()`` it (``run_once`` does all this). Left alone, it expires after ``ttl``
+    seconds (``SYNC_LOCK_TTL_SECONDS`` by default).
     """
     key = lock_key(account_id, stream)
+    ttl = ttl or settings.SYNC_LOCK_TTL_SECONDS
     if settings.REDIS_URL:
         return RedisLock.acquire(redis_client(settings.REDIS_URL), key, ttl=ttl)
     return DatabaseLock.acquire(key, ttl=ttl)
@@ -183,10 +184,10 @@ class Heartbeat(threading.Thread):
 
 
 @contextmanager
-def run_once(account_id: int, stream: str, *, ttl: float = DEFAULT_TTL) -> Iterator[bool]:
+def run_once(account_id: int, stream: str, *, ttl: float | None = None) -> Iterator[bool]:
     """Yield True while holding the (account, stream) lock, or False at once if another run holds it.
 
-    ``ttl`` (seconds) bounds how long the lock outlives a holder that died; a live holder's heartbeat
+    ``ttl`` (seconds, ``SYNC_LOCK_TTL_SECONDS`` by default) bounds how long the lock outlives a holder that died; a live holder's heartbeat
     keeps it for as long as the body runs.
     """
     lock = try_lock(account_id, stream, ttl=ttl)

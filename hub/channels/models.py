@@ -40,8 +40,19 @@ class ChannelAccount(TenantOwned):
         default=0, help_text="Offer zero while fewer than this many units are available"
     )
     allow_split = models.BooleanField(default=False, help_text="Allocate one order across several warehouses")
+    # The account's schedule (see schedules.planner): how often each stream runs, in minutes.
     order_pull_minutes = models.PositiveSmallIntegerField(default=5)
-    stock_push_minutes = models.PositiveSmallIntegerField(default=10)
+    stock_push_minutes = models.PositiveSmallIntegerField(
+        default=10, help_text="The safety net: stock changes are also pushed within seconds of happening"
+    )
+    price_push_minutes = models.PositiveSmallIntegerField(default=60)
+    stock_reconcile_minutes = models.PositiveSmallIntegerField(
+        default=24 * 60, help_text="How often to read back every listing's quantity from the channel (daily)"
+    )
+    credentials_expire_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the channel's token expires, if it does; an alert shows from a week before",
+    )  # fmt: skip
     options = models.JSONField(
         default=dict, blank=True, help_text='Connector options, e.g. {"base_url": "http://127.0.0.1:8101"} for a sandbox'
     )
@@ -99,6 +110,10 @@ class Listing(TenantOwned):
         max_digits=14, decimal_places=2, null=True, blank=True, help_text="The price the channel last accepted"
     )
     price_error = models.TextField(blank=True, help_text="Why the channel refused the last price pushed")
+    channel_quantity = models.IntegerField(
+        null=True, blank=True, help_text="The quantity the channel reported at the last stock reconciliation"
+    )
+    channel_quantity_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
