@@ -134,3 +134,25 @@ class StockMovement(TenantOwned):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Stock movements are append-only and cannot be deleted.")
+
+
+class ScanRequest(TenantOwned):
+    """One scan (or other handheld request) as the hub answered it, under the key the device sent.
+
+    A handheld on a weak Wi-Fi sends a scan again when the answer is slow; the second copy finds this
+    row and gets the first answer back, so the unit counts once (see ``warehouse.scans.once``).
+    """
+
+    key = models.CharField(max_length=100, help_text="The device's idempotency key for this request")
+    action = models.CharField(max_length=60, help_text="What was asked, e.g. picklist.scan")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status_code = models.PositiveSmallIntegerField(default=200)
+    response = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="scan_request_key_unique_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.key}"
