@@ -42,6 +42,9 @@ class Bin(TenantOwned):
     barcode = models.CharField(max_length=64)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.STORAGE)
     is_active = models.BooleanField(default=True)
+    counting_since = models.DateTimeField(
+        null=True, blank=True, help_text="A cycle count is open on this bin: nothing is picked from it until it closes"
+    )
 
     class Meta:
         ordering = ["warehouse_id", "code"]

@@ -47,8 +47,8 @@ class BinSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Bin
-        fields = ("id", "warehouse", "code", "barcode", "kind", "is_active")
-        read_only_fields = ("id",)
+        fields = ("id", "warehouse", "code", "barcode", "kind", "is_active", "counting_since")
+        read_only_fields = ("id", "counting_since")
         extra_kwargs = {"barcode": {"required": False, "allow_blank": True, "help_text": "Defaults to the code"}}
         validators = []
 

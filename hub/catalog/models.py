@@ -47,6 +47,10 @@ class SKU(TenantOwned):
     width_mm = models.PositiveIntegerField(null=True, blank=True)
     height_mm = models.PositiveIntegerField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    key_quantity = models.BooleanField(
+        default=False,
+        help_text="At the scanner, one scan and a keyed quantity may stand for many units (small identical items)",
+    )
     is_bundle = models.BooleanField(
         default=False, help_text="Made of component SKUs; sellable stock is the minimum over them."
     )

@@ -50,7 +50,7 @@ class SKUSerializer(serializers.ModelSerializer):
         model = SKU
         fields = (
             "id", "code", "name", "product", "hsn_code", "gst_rate", "mrp", "selling_price", "cost",
-            "weight_grams", "length_mm", "width_mm", "height_mm", "is_active", "is_bundle",
+            "weight_grams", "length_mm", "width_mm", "height_mm", "is_active", "key_quantity", "is_bundle",
             "barcodes", "components", "created_at", "updated_at",
         )  # fmt: skip
         read_only_fields = ("id", "is_bundle", "created_at", "updated_at")
