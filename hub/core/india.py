@@ -1,7 +1,8 @@
-"""Indian tax and address facts: GST state codes, GSTIN checksum, PIN codes, HSN codes, GST rates."""
+"""Indian tax and address facts: GST state codes, GSTIN checksum, PIN codes, HSN codes, GST rates,
+and amounts in words (lakh and crore) as invoices print them."""
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 # GST state codes (first two digits of a GSTIN), as the GST portal lists them.
 STATE_CODES: dict[str, str] = {
@@ -110,3 +111,46 @@ def gst_rate_error(rate: Decimal) -> str | None:
         listed = ", ".join(str(r) for r in GST_RATES)
         return f"{rate} is not a GST rate; use one of {listed}."
     return None
+
+
+_ONES = (
+    "Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten", "Eleven", "Twelve",
+    "Thirteen", "Fourteen", "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen",
+)  # fmt: skip
+_TENS = ("", "", "Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety")
+
+
+def amount_in_words(amount: Decimal, *, unit: str = "Rupees", subunit: str = "Paise") -> str:
+    """``amount`` as an Indian invoice writes it, in lakh and crore, rounded to the paisa:
+    ``Decimal("123456.78")`` is "Rupees One Lakh Twenty-Three Thousand Four Hundred Fifty-Six and
+    Seventy-Eight Paise Only"; no paise, no paise part. A negative amount is refused."""
+    amount = Decimal(amount).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    if amount < 0:
+        raise ValueError(f"{amount} is negative; write a credit note's amount as a positive number.")
+    whole, paise = divmod(int(amount * 100), 100)
+    words = f"{unit} {_indian_words(whole) if whole else 'Zero'}"
+    if paise:
+        words += f" and {_indian_words(paise)} {subunit}"
+    return words + " Only"
+
+
+def _indian_words(number: int) -> str:
+    """A positive whole number in words, grouped as crore (10^7), lakh (10^5), thousand and hundred."""
+    parts = []
+    crore, number = divmod(number, 10_000_000)
+    if crore:  # above 99 crore the crore count is itself written in lakh and thousand
+        parts.append(f"{_indian_words(crore)} Crore")
+    for size, name in ((100_000, "Lakh"), (1000, "Thousand"), (100, "Hundred")):
+        count, number = divmod(number, size)
+        if count:
+            parts.append(f"{_below_hundred(count)} {name}")
+    if number:
+        parts.append(_below_hundred(number))
+    return " ".join(parts)
+
+
+def _below_hundred(number: int) -> str:
+    if number < 20:
+        return _ONES[number]
+    tens, ones = divmod(number, 10)
+    return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
