@@ -96,6 +96,7 @@ class Capability(StrEnum):
     PULL_ORDERS = "pull_orders"
     PULL_RETURNS = "pull_returns"
     PUSH_STOCK = "push_stock"
+    READ_STOCK = "read_stock"  # report the quantity each listing shows on the channel (reconciliation)
     PUSH_PRICE = "push_price"
     PUSH_CATALOG = "push_catalog"
     PUSH_SHIPMENT = "push_shipment"
@@ -137,6 +138,25 @@ class StockUpdate:
     quantity: int
     channel_item_id: str = ""
     channel_inventory_item_id: str = ""
+
+
+@dataclass(frozen=True)
+class ListingRef:
+    """One listing whose quantity is to be read from the channel, with the channel's own identifiers."""
+
+    channel_sku: str
+    channel_item_id: str = ""
+    channel_inventory_item_id: str = ""
+
+
+@dataclass(frozen=True)
+class StockReading:
+    """What the channel reports holding: {channel SKU: quantity} of the listings it could report on, and a
+    ``RecordFailure`` (keyed by channel SKU) for each it could not (unknown on the channel, an answer
+    without a readable quantity). One listing's failure does not fail the others."""
+
+    quantities: dict[str, int]
+    failures: list[RecordFailure] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -191,6 +211,7 @@ class Connector(abc.ABC):
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     stock_batch_size: ClassVar[int] = 100  # the most stock updates one push may carry
     price_batch_size: ClassVar[int] = 100  # the most price updates one push may carry
+    stock_read_batch_size: ClassVar[int] = 100  # the most listings one ``read_stock`` call is given
     order_window_overlap: ClassVar[timedelta] = timedelta(minutes=5)  # re-read this much of the last window
     # True when the order stream comes sorted by update time, so the sync may checkpoint after each page;
     # otherwise it checkpoints only when a window is read to its end.
@@ -224,6 +245,11 @@ class Connector(abc.ABC):
     def push_price(self, updates: list[PriceUpdate]) -> PushResult:
         """Set each listing's selling price; like ``push_stock``, the result says which SKUs took."""
         raise UnsupportedOperation(f"{self.kind} does not take price updates from the hub.")
+
+    def read_stock(self, listings: list[ListingRef]) -> StockReading:
+        """The quantity each listing shows on the channel now; a listing the channel cannot report on is a
+        failure of its own in the reading. Errors of the whole call (429, 5xx, 401/403) are raised."""
+        raise UnsupportedOperation(f"{self.kind} cannot report the stock it holds.")
 
     def push_shipment(self, update: ShipmentUpdate) -> None:
         raise UnsupportedOperation(f"{self.kind} does not take shipment updates from the hub.")

@@ -168,7 +168,9 @@ SYNC_LOCK_TTL_SECONDS = float(os.environ.get("SYNC_LOCK_TTL_SECONDS", "60"))
 # Alert this many days before an account's credentials expire.
 CREDENTIALS_EXPIRY_WARNING_DAYS = int(os.environ.get("CREDENTIALS_EXPIRY_WARNING_DAYS", "7"))
 # A webhook delivery still not processed this many seconds after it arrived is picked up again.
+# A failed one is tried again after twice as long each time, up to WEBHOOK_MAX_ATTEMPTS tries in all.
 WEBHOOK_RETRY_AFTER_SECONDS = float(os.environ.get("WEBHOOK_RETRY_AFTER_SECONDS", "120"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "5"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

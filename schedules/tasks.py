@@ -4,6 +4,7 @@ is gone or its work is already done (a redelivered message is harmless)."""
 from celery import shared_task
 from django.db import OperationalError
 
+from connectors.errors import RetriableConnectorError
 from hub.core.imports import run_import_job
 
 
@@ -31,8 +32,9 @@ def retry_waiting_orders(tenant_id: int, sku_ids: list[int]) -> int:
 
 @shared_task(name="schedules.sync_account", acks_late=True, reject_on_worker_lost=True)
 def sync_account(account_id: int, *, orders: bool = True, stock: bool = True, prices: bool = False,
-                 since: str | None = None, trigger: str = "manual") -> list[int]:  # fmt: skip
-    """Pull the account's orders and/or push its stock and prices; returns the sync run ids.
+                 reconcile: bool = False, since: str | None = None, trigger: str = "manual") -> list[int]:  # fmt: skip
+    """Pull the account's orders, push its stock and prices, and/or reconcile its stock with what the
+    channel shows, in that order; returns the sync run ids.
 
     Each stream runs under its (account, stream) lock: a stream already running elsewhere (another
     beat, a retry, a person's "sync now") is skipped, not run twice. Quiet if the account is gone or
@@ -51,6 +53,7 @@ def sync_account(account_id: int, *, orders: bool = True, stock: bool = True, pr
                                                     trigger=trigger)),
         ("stock", stock, lambda: sync.push_stock(account, trigger=trigger)),
         ("prices", prices, lambda: sync.push_prices(account, trigger=trigger)),
+        ("reconcile", reconcile, lambda: sync.reconcile_stock(account, trigger=trigger)),
     ]  # fmt: skip
     runs = []
     for stream, wanted, run in streams:
@@ -111,11 +114,14 @@ def push_account_stock(account_id: int, *, trigger: str = "stock_change") -> int
 
 
 @shared_task(name="schedules.tick", acks_late=False, ignore_result=True)
-def tick() -> int:
-    """Queue every account's syncs that are due (Celery beat calls this every 30 seconds)."""
+def tick() -> dict[str, int]:
+    """Beat calls this every ``SCHEDULE_TICK_SECONDS``: queue every account's syncs that are due, pick up
+    webhook deliveries that failed or never ran, and raise alerts for credentials about to expire."""
+    from hub.channels.services import flag_expiring_credentials
+    from hub.channels.webhooks import pick_up_stale
     from schedules.planner import tick as queue_due
 
-    return len(queue_due())
+    return {"syncs": len(queue_due()), "webhooks": len(pick_up_stale()), "expiring": len(flag_expiring_credentials())}
 
 
 @shared_task(name="schedules.run_job", acks_late=True, reject_on_worker_lost=True)
@@ -126,3 +132,16 @@ def run_job(job_id: int) -> str | None:
 
     job = run(job_id)
     return job.status if job is not None else None
+
+
+@shared_task(
+    name="schedules.confirm_shipment", acks_late=True, reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, RetriableConnectorError), retry_backoff=2, retry_backoff_max=300, max_retries=5,
+)  # fmt: skip
+def confirm_shipment(order_id: int) -> bool | None:
+    """Tell the channel a shipped order's carrier and AWB (queued when its manifest is handed over). Quiet
+    when the order is gone, not shipped, or its channel takes no shipments; a redelivered message finds
+    the confirmation on the order's timeline and sends nothing again."""
+    from warehouse.shipping.channel import confirm
+
+    return confirm(order_id)

@@ -10,10 +10,15 @@
   processing report and read it per SKU.
 - **Prices** (``push_price``): the same feed flow, each message a ``merge`` of the SKU's
   ``purchasable_offer`` ``our_price`` (``mapping.price_feed``).
+- **Stock reads** (``read_stock``): getListingsItem (Listings Items API 2021-08-01) of each SKU with
+  ``includedData=fulfillmentAvailability``; the quantity is the seller-fulfilled (DEFAULT) one. A SKU
+  Amazon has no listing of (404) or whose answer carries no readable quantity fails alone.
 - **Shipments** (``push_shipment``): confirmShipment with carrier and tracking number.
 
 Every call waits for its operation's token in ``self.limiter`` (Amazon's published usage plans, below;
-option ``rate_limits`` overrides them, ``{"getOrders": [rate, burst]}``), and every remote error is raised
+option ``rate_limits`` overrides them, ``{"getOrders": [rate, burst]}``); the rate each answer's
+``x-amzn-RateLimit-Limit`` header reports is handed to the limiter (``observe``), so a shared limiter
+follows what Amazon allows the account now. Every remote error is raised
 as ``connectors.errors`` classifies it. Nothing here retries: the library does not either (its retry
 decorators are opt-in and unused here), and the hub's sync engine retries what may pass.
 
@@ -36,16 +41,25 @@ from sp_api.base import Marketplaces, SellingApiException
 from sp_api.base.credential_provider import FromCodeCredentialProvider, MissingCredentials
 
 from connectors.amazon import mapping
-from connectors.amazon.transport import Feeds, Orders, library_error, token_client_class, with_wait
+from connectors.amazon.transport import (
+    Feeds,
+    ListingsItems,
+    Orders,
+    library_error,
+    token_client_class,
+    with_wait,
+)
 from connectors.base import (
     Capability,
     Connector,
+    ListingRef,
     OrderDTO,
     OrderPage,
     PriceUpdate,
     PushResult,
     RecordFailure,
     ShipmentUpdate,
+    StockReading,
     StockUpdate,
 )
 from connectors.errors import (
@@ -68,15 +82,18 @@ AMAZON_RATES = {
     "createFeed": Rate(0.0083, 15),
     "getFeed": Rate(2, 15),
     "getFeedDocument": Rate(0.0222, 10),
+    "getListingsItem": Rate(5, 10),
 }
 FINISHED = frozenset({"DONE", "FATAL", "CANCELLED"})  # a feed's processingStatus once Amazon is done with it
 
 
 class AmazonConnector(Connector):
     kind = "amazon"
-    capabilities = frozenset({Capability.PULL_ORDERS, Capability.PUSH_STOCK, Capability.PUSH_PRICE, Capability.PUSH_SHIPMENT})
+    capabilities = frozenset({Capability.PULL_ORDERS, Capability.PUSH_STOCK, Capability.PUSH_PRICE, Capability.PUSH_SHIPMENT,
+                              Capability.READ_STOCK})  # fmt: skip
     stock_batch_size: ClassVar[int] = 10_000  # one JSON_LISTINGS_FEED carries thousands of SKUs
     price_batch_size: ClassVar[int] = 10_000
+    stock_read_batch_size: ClassVar[int] = 50  # one getListingsItem call per SKU, 5 a second: ten seconds a batch
 
     def __init__(self, credentials: Mapping[str, Any], *, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(credentials, options=options)
@@ -87,10 +104,14 @@ class AmazonConnector(Connector):
         self.sleep: Callable[[float], None] = time.sleep
         self._orders: Orders | None = None
         self._feeds: Feeds | None = None
+        self._listings: ListingsItems | None = None
         # What was read of the page being read, kept across attempts (see read_orders).
         self._page_key: tuple | None = None
         self._page_payload: dict | None = None
         self._items_read: dict[str, list[dict]] = {}
+        # What was read of the listings being read, kept across attempts (see read_stock).
+        self._stock_key: tuple[str, ...] | None = None
+        self._stock_read: dict[str, int | RecordFailure] = {}
 
     # --- orders ---------------------------------------------------------------------------------------
 
@@ -256,6 +277,41 @@ class AmazonConnector(Connector):
             raise RetriableConnectorError(f"Feed {feed_id}: the processing report is not JSON.",
                                           response={"body": text[:2000]}) from exc  # fmt: skip
 
+    # --- stock reads: one getListingsItem a SKU ---------------------------------------------------------
+
+    def read_stock(self, listings: list[ListingRef]) -> StockReading:
+        """Each listing's seller-fulfilled quantity, one getListingsItem call a SKU at its published rate.
+
+        An error of the whole call (429, 5xx, rejected credentials) is raised and the caller asks for the
+        same listings again: what was read of them is kept, so the next attempt goes on from the SKU that
+        failed instead of starting over (as ``read_orders`` does with a page).
+        """
+        key = tuple(listing.channel_sku for listing in listings)
+        if self._stock_key != key:
+            self._stock_key, self._stock_read = key, {}
+        for sku in dict.fromkeys(key):
+            if sku not in self._stock_read:
+                self._stock_read[sku] = self._read_listing(sku)
+        read, self._stock_key, self._stock_read = self._stock_read, None, {}  # complete: forget it
+        return StockReading(quantities={sku: value for sku, value in read.items() if isinstance(value, int)},
+                            failures=[value for value in read.values() if isinstance(value, RecordFailure)])  # fmt: skip
+
+    def _read_listing(self, sku: str) -> int | RecordFailure:
+        """One SKU's quantity, or its failure: Amazon has no such listing (404, any 4xx but 401/403/429),
+        or its answer has no readable seller-fulfilled quantity."""
+        request = {"operation": "getListingsItem", "sellerId": self.seller_id, "sku": sku}
+        try:
+            with self._call("getListingsItem"):
+                item = self.listings_client.get_listings_item(self.seller_id, sku, marketplaceIds=self.marketplace_id,
+                                                              includedData="fulfillmentAvailability").payload  # fmt: skip
+        except RecordRejected as exc:
+            return RecordFailure(sku, str(exc), request=exc.request or request, response=exc.response)
+        try:
+            return mapping.seller_fulfilled_quantity(item)
+        except mapping.MappingError as exc:
+            return RecordFailure(sku, f"getListingsItem of {sku}: {exc}", payload=item if isinstance(item, dict) else {"body": item},
+                                 request=request)  # fmt: skip
+
     # --- shipments ------------------------------------------------------------------------------------
 
     def push_shipment(self, update: ShipmentUpdate) -> None:
@@ -287,6 +343,12 @@ class AmazonConnector(Connector):
             self._feeds = self._client(Feeds)
         return self._feeds
 
+    @property
+    def listings_client(self) -> ListingsItems:
+        if self._listings is None:
+            self._listings = self._client(ListingsItems)
+        return self._listings
+
     def _client(self, cls: type) -> Any:
         """A library client for the account's marketplace, pointed at ``base_url`` when there is one."""
         marketplace = marketplace_for(self.marketplace_id)
@@ -300,7 +362,15 @@ class AmazonConnector(Connector):
                          auth_token_client_class=token_client_class(login_url))  # fmt: skip
         client.endpoint = base_url or marketplace.endpoint
         client.marketplace_id = self.marketplace_id
+        client.on_rate_limit = self._observe_rate
         return client
+
+    def _observe_rate(self, operation: str, per_second: float) -> None:
+        """Amazon said what ``operation`` may do now (``x-amzn-RateLimit-Limit``): a limiter that can follow
+        it (the shared one of ``schedules.ratelimit``) paces every worker of the account to that rate."""
+        observe = getattr(self.limiter, "observe", None)
+        if observe is not None and operation in self.rates:
+            observe(operation, limit_per_second=per_second)
 
     @contextmanager
     def _call(self, operation: str) -> Iterator[None]:
@@ -328,10 +398,10 @@ class AmazonConnector(Connector):
 
     def close(self) -> None:
         """Close the library's HTTP connections."""
-        for client in (self._orders, self._feeds):
+        for client in (self._orders, self._feeds, self._listings):
             if client is not None:
                 client.close()
-        self._orders = self._feeds = None
+        self._orders = self._feeds = self._listings = None
 
 
 def rates_from(overrides: Mapping[str, Any] | None) -> dict[str, Rate]:

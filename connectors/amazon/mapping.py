@@ -18,6 +18,10 @@ Format facts come from Amazon's own API models (``amzn/selling-partner-api-model
   ``/attributes/purchasable_offer``, an array of offers each picked by ``marketplace_id``, ``currency``
   and ``audience`` (ALL by default), whose ``our_price`` is ``[{"schedule": [{"value_with_tax": 799.0}]}]``;
   ``merge`` needs those selectors and leaves the offer's other prices alone.
+- Listings Items API 2021-08-01 ``getListingsItem`` (``models/listings-items-api-model/listingsItems_2021-08-01.json``):
+  with ``includedData=fulfillmentAvailability`` the ``Item`` carries ``fulfillmentAvailability``, a list of
+  ``{"fulfillmentChannelCode", "quantity"}`` (``quantity`` optional, at least 0); the seller's own stock is
+  the DEFAULT channel's. A SKU the seller has no listing of answers 404 with an ``errors`` list.
 - confirmShipment (``confirmShipment_sandbox.json``): ``marketplaceId`` and a ``packageDetail`` with
   ``packageReferenceId``, ``carrierCode``, ``trackingNumber``, an ISO 8601 ``shipDate`` (the published
   400 case is a ``02/21/2022`` date) and ``orderItems``.
@@ -364,6 +368,22 @@ def feed_results(report: Mapping[str, Any], message_ids: Mapping[int, str]) -> t
             reasons.setdefault(str(target), []).append(text)
     rejected = {sku: "; ".join(texts) for sku, texts in reasons.items() if sku in skus}
     return frozenset(skus - rejected.keys()), rejected
+
+
+def seller_fulfilled_quantity(item: Any) -> int:
+    """The seller-fulfilled (DEFAULT) quantity of a getListingsItem ``Item`` read with fulfillmentAvailability."""
+    if not isinstance(item, Mapping):
+        raise MappingError(f"A listings item should be an object, not {type(item).__name__}.")
+    availability = item.get("fulfillmentAvailability")
+    if not isinstance(availability, list):
+        raise MappingError("The listings item has no fulfillmentAvailability.")
+    entry = next((e for e in availability if isinstance(e, Mapping) and e.get("fulfillmentChannelCode") == SELLER_FULFILLED), None)
+    if entry is None:
+        raise MappingError(f"The listings item has no seller-fulfilled ({SELLER_FULFILLED}) availability.")
+    quantity = entry.get("quantity")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        raise MappingError(f"The {SELLER_FULFILLED} quantity {quantity!r} is not a whole number of at least 0.")
+    return quantity
 
 
 def _int(value: Any) -> int | None:

@@ -20,12 +20,14 @@ and raise ``connectors.errors.classify``'s error, with the status, headers and b
 
 import hashlib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 from sp_api.api.feeds.feeds_2021_06_30 import FeedsV20210630
+from sp_api.api.listings_items.listings_items_2021_08_01 import ListingsItemsV20210801
 from sp_api.api.orders.orders_v0 import OrdersV0
 from sp_api.auth import AccessTokenClient
 from sp_api.base import SellingApiException
@@ -77,19 +79,58 @@ def login_error(status: int, body: Mapping[str, Any], headers: Mapping[str, str]
     return CredentialsRejected(message, status=status, **details)
 
 
+# The SP-API operations the hub calls, by method and path, so a rate header is credited to the right one
+# (a library call may make two requests: getOrders asks for a restricted-data token first).
+OPERATIONS = tuple((method, re.compile(pattern), name) for method, pattern, name in (
+    ("GET", r"/orders/v0/orders", "getOrders"),
+    ("GET", r"/orders/v0/orders/[^/]+", "getOrder"),
+    ("GET", r"/orders/v0/orders/[^/]+/orderItems", "getOrderItems"),
+    ("POST", r"/orders/v0/orders/[^/]+/shipmentConfirmation", "confirmShipment"),
+    ("POST", r"/tokens/2021-03-01/restrictedDataToken", "createRestrictedDataToken"),
+    ("POST", r"/feeds/2021-06-30/documents", "createFeedDocument"),
+    ("POST", r"/feeds/2021-06-30/feeds", "createFeed"),
+    ("GET", r"/feeds/2021-06-30/feeds/[^/]+", "getFeed"),
+    ("GET", r"/feeds/2021-06-30/documents/[^/]+", "getFeedDocument"),
+    ("GET", r"/listings/2021-08-01/items/[^/]+/[^/]+", "getListingsItem"),
+))  # fmt: skip
+
+
+def operation_of(method: str, path: str) -> str | None:
+    return next((name for verb, pattern, name in OPERATIONS if verb == method and pattern.fullmatch(path)), None)
+
+
+def rate_limit_of(headers: Mapping[str, str]) -> float | None:
+    """The requests per second ``x-amzn-RateLimit-Limit`` says the operation is allowed now, if it says."""
+    value = next((v for k, v in headers.items() if k.lower() == "x-amzn-ratelimit-limit"), None)
+    try:
+        rate = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return rate if rate and rate > 0 else None
+
+
 class HubClientMixin:
-    """Mixed into the library's clients: the real ``Host`` header, and errors raised from the HTTP status."""
+    """Mixed into the library's clients: the real ``Host`` header, errors raised from the HTTP status, and
+    every answer's ``x-amzn-RateLimit-Limit`` handed to ``on_rate_limit(operation, per_second)``."""
 
     endpoint: str
+    on_rate_limit: Callable[[str, float], None] | None = None
 
     @property
     def headers(self) -> dict:
         return {**super().headers, "host": urlsplit(self.endpoint).netloc}
 
     def _check_response(self, res: httpx.Response, *args: Any, **kwargs: Any):
+        self._observe(res)
         if res.status_code >= 400:
             raise http_error(res)
         return super()._check_response(res, *args, **kwargs)
+
+    def _observe(self, res: httpx.Response) -> None:
+        rate = rate_limit_of(res.headers)
+        operation = operation_of(res.request.method, res.request.url.path) if rate else None
+        if operation is not None and self.on_rate_limit is not None:
+            self.on_rate_limit(operation, rate)
 
 
 class Orders(HubClientMixin, OrdersV0):
@@ -98,6 +139,10 @@ class Orders(HubClientMixin, OrdersV0):
 
 class Feeds(HubClientMixin, FeedsV20210630):
     """Feeds API 2021-06-30 (createFeedDocument, createFeed, getFeed, getFeedDocument)."""
+
+
+class ListingsItems(HubClientMixin, ListingsItemsV20210801):
+    """Listings Items API 2021-08-01 (getListingsItem: what a listing shows, its quantity among it)."""
 
 
 def http_error(response: httpx.Response) -> ConnectorError:

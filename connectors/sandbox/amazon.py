@@ -1,5 +1,5 @@
-"""A local Amazon Selling Partner API: Login with Amazon, Orders v0, Tokens, Feeds 2021-06-30, and the
-document store behind the feeds, serving the payload shapes of Amazon's own models and sandbox cases
+"""A local Amazon Selling Partner API: Login with Amazon, Orders v0, Tokens, Feeds 2021-06-30 and the
+document store behind the feeds, Listings Items 2021-08-01 (getListingsItem), serving the payload shapes of Amazon's own models and sandbox cases
 (``fixtures/amazon``). The real ``python-amazon-sp-api`` client talks to it over loopback.
 
 Endpoints (every SP-API call needs ``x-amz-access-token``: the LWA token, or a Restricted Data Token on
@@ -27,6 +27,13 @@ the path it was issued for; 403 otherwise, as Amazon answers):
   in the report, and the message changes nothing), ``GET .../feeds/{id}`` (DONE,
   with ``resultFeedDocumentId``, after ``feed_checks_in_progress`` IN_PROGRESS answers, 0 by default),
   ``GET .../documents/{id}`` (a URL to the GZIP report), ``GET /s3/documents/{id}``.
+- ``GET /listings/2021-08-01/items/{sellerId}/{sku}`` (getListingsItem): ``marketplaceIds`` required (400
+  otherwise); a seller id other than this selling partner's is 403, a SKU without a listing (or a
+  marketplace it is not listed on) 404 ``NOT_FOUND``. Of the ``includedData`` sets (``summaries`` by default)
+  it serves those it holds: ``fulfillmentAvailability`` (``[{"fulfillmentChannelCode": "DEFAULT",
+  "quantity"}]``, the quantity the feeds or ``set_listing`` last set) and ``offers`` (the offer's
+  ``our_price``); the others (summaries, attributes, issues, procurement) are catalog data it does not
+  hold and leaves out. ``malformed`` SKUs are served with the quantity "twelve".
 
 ``load(data)`` accepts, in any combination:
 
@@ -36,12 +43,16 @@ the path it was issued for; 403 otherwise, as Amazon answers):
 - a getOrderItems body on its own;
 - an ``x-amzn-api-sandbox`` file as published in Amazon's models (``{"200": {"static": [{"request",
   "response"}]}}``): its success responses are loaded as above;
-- ``{"Listings": {sku: quantity}}``: listings the feeds may update (a sandbox shape, not Amazon's);
+- ``{"Listings": {sku: quantity}}``: listings the feeds may update and getListingsItem serves (a sandbox
+  shape, not Amazon's);
 - a list of any of these.
+
+Every SP-API answer carries ``x-amzn-RateLimit-Limit``, the operation's rate from ``rate_limits``
+(Amazon's published defaults unless a test lowers one).
 
 So a captured real getOrders body and its getOrderItems bodies replay as they are. A later copy of an
 order replaces the earlier one. Faults (``connectors.sandbox.base.Faults``) apply to SP-API calls;
-``malformed`` order ids are served with ``OrderTotal.Amount`` "twelve".
+``malformed`` order ids are served with ``OrderTotal.Amount`` "twelve" (and malformed SKUs as above).
 """
 
 import copy
@@ -57,6 +68,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from connectors.amazon.transport import operation_of
 from connectors.sandbox.base import Handler, Request, Response, SandboxApp, json_response
 
 SANDBOX_CREDENTIALS = {
@@ -72,6 +84,10 @@ RESTRICTED_ADDRESS = ("Name", "CompanyName", "AddressLine1", "AddressLine2", "Ad
 RESTRICTED_BUYER = ("BuyerName", "BuyerEmail", "BuyerTaxInfo", "PurchaseOrderNumber")
 PENDING_HIDDEN = ("ItemPrice", "ShippingPrice", "ItemTax", "ShippingTax", "ShippingDiscount", "ShippingDiscountTax",
                   "PromotionDiscount", "PromotionDiscountTax", "PromotionIds", "CODFee", "CODFeeDiscount", "IsGift")  # fmt: skip
+PUBLISHED_RATES = {
+    "getOrders": 0.0167, "getOrder": 0.5, "getOrderItems": 0.5, "confirmShipment": 2, "createRestrictedDataToken": 1,
+    "createFeedDocument": 0.5, "createFeed": 0.0083, "getFeed": 2, "getFeedDocument": 0.0222, "getListingsItem": 5,
+}  # fmt: skip
 FEED_PATH = "/attributes/fulfillment_availability"
 OFFER_PATH = "/attributes/purchasable_offer"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -111,6 +127,9 @@ class AmazonSandbox(SandboxApp):
         self.credentials = {**SANDBOX_CREDENTIALS, **(credentials or {})}
         self.items_page_size = items_page_size
         self.feed_checks_in_progress = feed_checks_in_progress  # getFeed answers IN_PROGRESS this often first
+        # Requests per second each operation allows, sent back as ``x-amzn-RateLimit-Limit`` (Amazon's
+        # published default usage plans; a test lowers one to see the hub follow).
+        self.rate_limits: dict[str, float] = dict(PUBLISHED_RATES)
         self.access_token = "Atza|sandbox-" + hashlib.sha256(
             f"{self.credentials['lwa_app_id']}|{self.credentials['refresh_token']}".encode()).hexdigest()[:40]  # fmt: skip
         self._side_routes: list[tuple[str, re.Pattern, Handler]] = []
@@ -118,6 +137,7 @@ class AmazonSandbox(SandboxApp):
         self._routes_for_lwa_and_documents()
         self._routes_for_orders()
         self._routes_for_feeds()
+        self._routes_for_listings()
 
     def _forget(self) -> None:
         self.orders: dict[str, dict] = {}
@@ -133,6 +153,7 @@ class AmazonSandbox(SandboxApp):
     def reset(self) -> dict:
         with self.lock:
             self._forget()
+            self.rate_limits = dict(PUBLISHED_RATES)
         return super().reset()
 
     # --- routing: LWA and the document store are other Amazon hosts, so no SP-API faults or token -----
@@ -153,7 +174,11 @@ class AmazonSandbox(SandboxApp):
                     response = handler(request, match)
                     self.calls.append((request.method, request.path, response.status))
                 return response
-        return super().dispatch(request)
+        response = super().dispatch(request)
+        rate = self.rate_limits.get(operation_of(request.method, request.path) or "")
+        if rate is not None:  # as Amazon does: the operation's rate for this selling partner, on every answer
+            response.headers["x-amzn-RateLimit-Limit"] = f"{rate:g}"
+        return response
 
     def authorise(self, request: Request) -> Response | None:
         token = _header(request, "x-amz-access-token")
@@ -442,6 +467,33 @@ class AmazonSandbox(SandboxApp):
                 offer = {key: value[key] for key in ("marketplace_id", "currency", "audience") if key in value}
                 self.prices[sku] = {**self.prices.get(sku, {}), **offer, "our_price": _our_price(value)}
         return []
+
+    # --- listings items ---------------------------------------------------------------------------------
+
+    def _routes_for_listings(self) -> None:
+        self.route("GET", r"/listings/2021-08-01/items/(?P<seller>[^/]+)/(?P<sku>[^/]+)", self._locked(self._get_listings_item))
+
+    def _get_listings_item(self, request: Request, match: re.Match) -> Response:
+        seller, sku = unquote(match["seller"]), unquote(match["sku"])
+        marketplaces = set(filter(None, (request.arg("marketplaceIds") or "").split(",")))
+        if not marketplaces:
+            return json_response({"errors": [{"code": "BAD_REQUEST", "message": "Invalid input",
+                                              "details": "marketplaceIds is required."}]}, 400)  # fmt: skip
+        if seller != self.credentials["seller_id"]:
+            return _error(403, "Unauthorized", "Access to requested resource is denied.")
+        marketplace = self.credentials["marketplace_id"]
+        if sku not in self.listings or marketplace not in marketplaces:
+            return _error(404, "NOT_FOUND", f"SKU '{sku}' not found in marketplace {','.join(sorted(marketplaces))}")
+        included = set((request.arg("includedData") or "summaries").split(","))
+        item: dict[str, Any] = {"sku": sku}
+        if "offers" in included and sku in self.prices:
+            offer = self.prices[sku]
+            item["offers"] = [{"marketplaceId": offer.get("marketplace_id", marketplace), "offerType": "B2C",
+                               "price": {"currencyCode": offer.get("currency", "INR"), "amount": f"{offer['our_price']:.2f}"}}]  # fmt: skip
+        if "fulfillmentAvailability" in included:
+            quantity = "twelve" if sku in self.faults.malformed else self.listings[sku]
+            item["fulfillmentAvailability"] = [{"fulfillmentChannelCode": "DEFAULT", "quantity": quantity}]
+        return json_response(item)
 
     # --- load, state and the helpers for tests and the demo ---------------------------------------------
 

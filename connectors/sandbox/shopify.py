@@ -1,4 +1,5 @@
-"""A local Shopify Admin API: REST orders with cursor pages, GraphQL stock, price and fulfilment mutations.
+"""A local Shopify Admin API: REST orders with cursor pages, GraphQL stock reads, stock, price and fulfilment
+mutations.
 
 It serves the shapes Shopify publishes (the ShopifyAPI library's fixtures in ``fixtures/shopify/`` load
 as they are) and behaves as Shopify documents:
@@ -18,7 +19,12 @@ as they are) and behaves as Shopify documents:
   ``productId``, ``variants`` [{id, price}] and ``allowPartialUpdates``), which sets variant prices and
   refuses an unknown product, an unknown variant or one of another product, and a negative or
   non-numeric price with userErrors naming the variant (``["variants", "<index>", ...]``); without
-  ``allowPartialUpdates`` any refusal changes nothing of that product. Answers carry
+  ``allowPartialUpdates`` any refusal changes nothing of that product. The ``nodes(ids: $ids)`` query of
+  ``InventoryItem``s with ``inventoryLevel(locationId: $loc) { quantities(names: [...]) { name quantity } }``
+  (variables only; at most 250 ids, an error otherwise) reads the levels the pushes set and ``load``
+  and ``stock_items`` made: null for an id the shop does not know, a null ``inventoryLevel`` for an item
+  not stocked at the location, and the "available" quantity (the only one the sandbox holds) served as
+  "several" for an item id in ``faults.malformed``; it costs ``COSTS["inventoryLevel"]`` a node. Answers carry
   ``extensions.cost`` from a 2000-point bucket restoring 100 points a second; a query costing more than
   is left answers THROTTLED.
 - Every API call needs ``X-Shopify-Access-Token`` (401 with Shopify's message otherwise).
@@ -60,13 +66,17 @@ STALE_CHANGE_FROM = "The changeFromQuantity argument no longer matches the persi
 SORTS = {"id": "id", "updated_at": "updated_at", "created_at": "created_at"}
 # Flat requested costs per operation (Shopify computes them from the query; these are of the same order
 # as the connector's queries, so tests exercise the bucket without draining it).
-COSTS = {"inventorySetQuantities": 10, "fulfillmentOrders": 53, "fulfillmentCreate": 10, "productVariantsBulkUpdate": 10}
+COSTS = {"inventorySetQuantities": 10, "fulfillmentOrders": 53, "fulfillmentCreate": 10, "productVariantsBulkUpdate": 10,
+         "inventoryLevel": 3}  # a read: per node asked, plus 1 for the query
 SET_QUANTITIES = re.compile(r"(?:(\w+)\s*:\s*)?inventorySetQuantities\s*\(\s*input\s*:\s*\$(\w+)\s*\)")
 BULK_UPDATE = re.compile(r"(?:(\w+)\s*:\s*)?productVariantsBulkUpdate\s*\(([^)]*)\)")
 ARGUMENT = re.compile(r"(\w+)\s*:\s*(\$\w+|true|false)")
 MUTATION_FIELDS = {"inventorySetQuantities": SET_QUANTITIES, "productVariantsBulkUpdate": BULK_UPDATE}  # cost per field
 DUPLICATE_PAIR = ("NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR", "inventoryItemId",
                   "The combination of inventoryItemId and locationId must be unique.")  # fmt: skip
+NODES = re.compile(r"\bnodes\s*\(\s*ids\s*:\s*\$(\w+)\s*\)")
+LEVEL_AT = re.compile(r"\binventoryLevel\s*\(\s*locationId\s*:\s*\$(\w+)\s*\)")
+MAX_INPUT_SIZE = 250  # Shopify refuses any input array longer than this
 FULFILLMENT_CREATE = re.compile(r"\b(fulfillmentCreate(?:V2)?)\s*\(\s*fulfillment\s*:")
 
 
@@ -386,16 +396,15 @@ class ShopifySandbox(SandboxApp):
         body = request.json() or {}
         query, variables, version = str(body.get("query") or ""), body.get("variables") or {}, match["version"]
         operation = next((name for name in COSTS if name in query), "")
-        fields = MUTATION_FIELDS[operation].findall(query) if operation in MUTATION_FIELDS else []
-        cost = COSTS.get(operation, 1) * max(1, len(fields))
+        cost = _requested_cost(operation, query, variables)
         with self.lock:
             if not self.cost_bucket.add(cost):
                 return json_response({"errors": [{"message": "Throttled", "extensions": {
                     "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
                     "extensions": self._cost(cost, None)})  # fmt: skip
             handler = {"inventorySetQuantities": self._set_quantities, "fulfillmentOrders": self._fulfillment_orders,
-                       "fulfillmentCreate": self._fulfillment_create,
-                       "productVariantsBulkUpdate": self._update_variants}.get(operation)  # fmt: skip
+                       "fulfillmentCreate": self._fulfillment_create, "productVariantsBulkUpdate": self._update_variants,
+                       "inventoryLevel": self._inventory_levels}.get(operation)  # fmt: skip
             data, errors = handler(query, variables, version) if handler else (None, [_error("Sandbox: unsupported operation", "undefinedField")])
             extensions = self._cost(cost, cost if data is not None else None)
         return json_response({"errors": errors, "extensions": extensions} if errors else {"data": data, "extensions": extensions})
@@ -467,6 +476,40 @@ class ShopifySandbox(SandboxApp):
         if row["compareQuantity"] != current:
             return "COMPARE_QUANTITY_STALE", "compareQuantity", STALE_COMPARE
         return None
+
+    # --- GraphQL stock reads -------------------------------------------------------------------------
+
+    def _inventory_levels(self, query: str, variables: dict, version: str) -> tuple[dict | None, list]:
+        ids_variable, location_variable = NODES.search(query), LEVEL_AT.search(query)
+        if not ids_variable or not location_variable:
+            return None, [_error("Sandbox: nodes(ids: $ids) and inventoryLevel(locationId: $loc) take variables only", "undefinedField")]
+        ids = variables.get(ids_variable.group(1))
+        if not isinstance(ids, list):
+            return None, [_error(f"Variable ${ids_variable.group(1)} of type [ID!]! was provided invalid value", "INVALID_VARIABLE")]
+        if len(ids) > MAX_INPUT_SIZE:
+            return None, [_error(f"The input array size of {len(ids)} is greater than the maximum allowed of {MAX_INPUT_SIZE}.",
+                                 "MAX_INPUT_SIZE_EXCEEDED")]  # fmt: skip
+        broken = next((value for value in ids if not re.fullmatch(r"gid://shopify/\w+/\d+", str(value))), None)
+        if broken is not None:
+            return None, [_error(f"Variable ${ids_variable.group(1)} of type [ID!]! was provided invalid value (Invalid global id '{broken}')",
+                                 "INVALID_VARIABLE")]  # fmt: skip
+        location = _numeric_or_none(variables.get(location_variable.group(1)))
+        return {"nodes": [self._inventory_node(str(value), location) for value in ids]}, []
+
+    def _inventory_node(self, global_id: str, location: int | None) -> dict | None:
+        """An ``InventoryItem`` as the read's fragment shows it; null for an id the shop does not know, and
+        an empty object for another kind of node the shop has (the fragment selects nothing of it)."""
+        kind, number = global_id.split("/")[-2], numeric(global_id)
+        if kind != "InventoryItem":
+            known = {"ProductVariant": self.variants, "Product": self.products, "Location": self.locations}.get(kind, ())
+            return {} if number in known else None
+        if number not in self.items:
+            return None
+        level = self.levels.get((number, location))
+        if level is None:
+            return {"id": global_id, "inventoryLevel": None}
+        available = "several" if str(number) in self.faults.malformed else level["available"]
+        return {"id": global_id, "inventoryLevel": {"quantities": [{"name": "available", "quantity": available}]}}
 
     # --- GraphQL prices ------------------------------------------------------------------------------
 
@@ -607,6 +650,16 @@ class ShopifySandbox(SandboxApp):
         self.fulfillments.append(copy.deepcopy(fulfillment))
         self._touch(int(order["id"]), "orders/updated", {"fulfillment_status": "fulfilled" if done else "partial"})
         return fulfillment
+
+
+def _requested_cost(operation: str, query: str, variables: dict) -> float:
+    """A query's requested cost: a read per node asked (plus 1), a mutation per aliased field."""
+    if operation == "inventoryLevel":
+        ids = NODES.search(query)
+        asked = variables.get(ids.group(1)) if ids else None
+        return 1 + COSTS[operation] * (len(asked) if isinstance(asked, list) else 1)
+    fields = MUTATION_FIELDS[operation].findall(query) if operation in MUTATION_FIELDS else []
+    return COSTS.get(operation, 1) * max(1, len(fields))
 
 
 def _matches(order: dict, filters: dict) -> bool:

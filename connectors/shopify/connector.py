@@ -15,6 +15,8 @@ Streams and pushes:
   ``page_info`` (the cursor remembers the filters). Pages come sorted by ``updated_at``, so a page's
   ``high_water`` is safe for the cursor once its orders are committed.
 - Stock: GraphQL ``inventorySetQuantities``, 250 quantities per call (``connectors.shopify.stock``).
+- Stock reads: GraphQL ``nodes`` of the listings' inventory items with their ``inventoryLevel`` at the
+  account's location and its "available" quantity, ``READS_PER_CALL`` items per call.
 - Prices: GraphQL ``productVariantsBulkUpdate``, one field per product, ``PRODUCTS_PER_CALL`` products
   per call (``connectors.shopify.prices``); a listing's ``channel_product_id`` is the product's id.
 - Shipments: GraphQL ``fulfillmentCreate``/``fulfillmentCreateV2`` (``connectors.shopify.fulfillment``).
@@ -30,12 +32,14 @@ from typing import Any, ClassVar
 from connectors.base import (
     Capability,
     Connector,
+    ListingRef,
     OrderDTO,
     OrderPage,
     PriceUpdate,
     PushResult,
     RecordFailure,
     ShipmentUpdate,
+    StockReading,
     StockUpdate,
     WebhookDelivery,
     WebhookRejected,
@@ -52,6 +56,10 @@ MUTATION_COST = 10.0  # requestedQueryCost of a mutation field (inventorySetQuan
 # Products priced in one request: each is a mutation field of MUTATION_COST, and Shopify refuses a single
 # query costing more than 1000 points.
 PRODUCTS_PER_CALL = 50
+# Inventory items read in one request, each costing about READ_COST_PER_ITEM points (the item, its level
+# and its quantities): well within the 1000 points a single query may cost, and the 250 ids ``nodes`` takes.
+READS_PER_CALL = 100
+READ_COST_PER_ITEM = 3.0
 
 
 class ShopifyConnector(Connector):
@@ -59,9 +67,10 @@ class ShopifyConnector(Connector):
 
     kind = "shopify"
     capabilities = frozenset({Capability.PULL_ORDERS, Capability.PUSH_STOCK, Capability.PUSH_PRICE, Capability.PUSH_SHIPMENT,
-                              Capability.WEBHOOKS})  # fmt: skip
+                              Capability.WEBHOOKS, Capability.READ_STOCK})  # fmt: skip
     stock_batch_size: ClassVar[int] = 250
     price_batch_size: ClassVar[int] = 250
+    stock_read_batch_size: ClassVar[int] = READS_PER_CALL
 
     def __init__(self, credentials: Mapping[str, Any], *, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(credentials, options=options)
@@ -152,6 +161,27 @@ class ShopifyConnector(Connector):
         data = self.client.graphql(mutation.document, mutation.variables, operation="inventorySetQuantities",
                                    cost=MUTATION_COST * len(mutation.groups))  # fmt: skip
         return stock.stock_outcome(mutation, data)
+
+    def read_stock(self, listings: list[ListingRef]) -> StockReading:
+        """Each listing's "available" quantity at the account's location, ``READS_PER_CALL`` inventory items
+        a GraphQL query (``stock.LEVELS_QUERY``).
+
+        A listing without a usable inventory item id fails without asking; an item Shopify does not know or
+        does not stock at the location fails alone. A query that fails with an error raises it (reading
+        again is harmless).
+        """
+        location = self._credential("location_id")
+        asked, failures = stock.readable(listings)
+        quantities: dict[str, int] = {}
+        for start in range(0, len(asked), READS_PER_CALL):
+            chunk = asked[start : start + READS_PER_CALL]
+            variables = stock.levels_variables(chunk, location)
+            data = self.client.graphql(stock.LEVELS_QUERY, variables, operation="inventoryLevels",
+                                       cost=1 + READ_COST_PER_ITEM * len(variables["ids"]))  # fmt: skip
+            reading = stock.stock_reading(chunk, location, data)
+            quantities.update(reading.quantities)
+            failures += reading.failures
+        return StockReading(quantities, failures)
 
     # --- Prices -------------------------------------------------------------------------------------
 

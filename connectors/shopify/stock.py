@@ -1,16 +1,22 @@
-"""Stock pushes through the GraphQL ``inventorySetQuantities`` mutation; pure functions, no I/O.
+"""Stock pushes through the GraphQL ``inventorySetQuantities`` mutation, and stock reads through the
+``nodes`` query; pure functions, no I/O.
 
 The REST inventory_levels/set.json is legacy; the mutation sets absolute quantities of up to 250
 inventory items per call, by ``gid://shopify/InventoryItem/<id>`` at ``gid://shopify/Location/<id>``,
 for the quantity name "available". Its ``userErrors`` (code, field, message) name the quantity they
 refuse by its index in ``quantities``.
+
+A read asks ``nodes(ids: [...])`` (at most 250 ids, Shopify's limit on any input array) for each
+InventoryItem's ``inventoryLevel(locationId:)`` and its ``quantities(names: ["available"])``. ``nodes``
+answers null for an id Shopify does not know, and ``inventoryLevel`` null for an item not stocked at the
+location. Shopify's "available" may be below zero (oversold on Shopify); it is read as it is.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.base import StockUpdate
+from connectors.base import ListingRef, RecordFailure, StockReading, StockUpdate
 
 # From this version each quantity carries ``changeFromQuantity`` (null opts out of the check) and the
 # mutation needs an ``@idempotent`` key; before it, ``compareQuantity`` per quantity or
@@ -151,3 +157,71 @@ def _user_errors(errors: list, size: int) -> tuple[dict[int, str], list[str]]:
             general.append(message)
     return named, general
 
+
+
+# --- reads --------------------------------------------------------------------------------------------
+
+INVENTORY_ITEM_GID = "gid://shopify/InventoryItem/"
+LEVELS_QUERY = """query inventoryLevels($ids: [ID!]!, $locationId: ID!) {
+  nodes(ids: $ids) {
+    ... on InventoryItem {
+      id
+      inventoryLevel(locationId: $locationId) {
+        quantities(names: ["available"]) { name quantity }
+      }
+    }
+  }
+}"""
+
+
+def readable(listings: list[ListingRef]) -> tuple[list[ListingRef], list[RecordFailure]]:
+    """The listings Shopify can be asked about, and failures for those it cannot: no inventory item id,
+    or one that is not an InventoryItem's (a whole read would be refused for one malformed id)."""
+    asked, failures = [], []
+    for listing in listings:
+        item = listing.channel_inventory_item_id
+        if not item:
+            failures.append(RecordFailure(listing.channel_sku, "The listing has no Shopify inventory item id."))
+        elif not gid("InventoryItem", item).removeprefix(INVENTORY_ITEM_GID).isdigit():
+            failures.append(RecordFailure(listing.channel_sku, f"{item!r} is not a Shopify inventory item id."))
+        else:
+            asked.append(listing)
+    return asked, failures
+
+
+def levels_variables(listings: list[ListingRef], location_id: str | int) -> dict:
+    """The variables of ``LEVELS_QUERY``: each inventory item once, and the location."""
+    ids = list(dict.fromkeys(gid("InventoryItem", listing.channel_inventory_item_id) for listing in listings))
+    return {"ids": ids, "locationId": gid("Location", location_id)}
+
+
+def stock_reading(listings: list[ListingRef], location_id: str | int, data: Mapping[str, Any]) -> StockReading:
+    """Read the ``data`` of a ``LEVELS_QUERY`` answer: each listing's "available" quantity at the location,
+    or why there is none."""
+    nodes = data.get("nodes") if isinstance(data.get("nodes"), list) else []
+    by_id = {str(node.get("id")): node for node in nodes if isinstance(node, Mapping)}
+    quantities: dict[str, int] = {}
+    failures: list[RecordFailure] = []
+    for listing in listings:
+        item = gid("InventoryItem", listing.channel_inventory_item_id)
+        node = by_id.get(item)
+        try:
+            quantities[listing.channel_sku] = _available(node, item, location_id)
+        except ValueError as exc:
+            failures.append(RecordFailure(listing.channel_sku, str(exc), payload={"node": node} if node else {},
+                                          request={"operation": "inventoryLevels", "inventoryItemId": item,
+                                                   "locationId": gid("Location", location_id)}))  # fmt: skip
+    return StockReading(quantities, failures)
+
+
+def _available(node: Mapping[str, Any] | None, item: str, location_id: str | int) -> int:
+    if node is None:
+        raise ValueError(f"Shopify has no inventory item {numeric_id(item)}.")
+    level = node.get("inventoryLevel")
+    if not isinstance(level, Mapping):
+        raise ValueError(f"Inventory item {numeric_id(item)} is not stocked at location {numeric_id(location_id)}.")
+    quantities = level.get("quantities") if isinstance(level.get("quantities"), list) else []
+    available = next((q.get("quantity") for q in quantities if isinstance(q, Mapping) and q.get("name") == "available"), None)
+    if isinstance(available, bool) or not isinstance(available, int):
+        raise ValueError(f"Shopify's available quantity of inventory item {numeric_id(item)} is {available!r}, not a whole number.")
+    return available

@@ -21,7 +21,8 @@ from warehouse.models import Warehouse
 
 ACCOUNT_FIELDS = (
     "kind", "name", "is_active", "buffer_units", "max_units", "percent_of_available",
-    "out_of_stock_threshold", "allow_split", "order_pull_minutes", "stock_push_minutes",
+    "out_of_stock_threshold", "allow_split", "order_pull_minutes", "stock_push_minutes", "price_push_minutes",
+    "stock_reconcile_minutes", "credentials_expire_at",
 )  # fmt: skip
 LISTING_FIELDS = (
     "account", "sku", "channel_sku", "channel_item_id", "channel_product_id", "channel_inventory_item_id",

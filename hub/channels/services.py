@@ -15,10 +15,15 @@ error reports here and are never returned by anything in this module's callers.
 
 import json
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.debug import sensitive_variables
 
 from hub.catalog.models import SKU
@@ -63,6 +68,10 @@ def save_account(
     if credentials is not None:
         account.credentials = _credentials_text(credentials)
         account.syncs_stopped_at, account.alert = None, ""  # new credentials: syncs may run again
+        if "credentials_expire_at" not in fields and (expiry := _expiry_of(credentials)) is not None:
+            account.credentials_expire_at = expiry
+    elif "credentials_expire_at" in fields and account.alert.startswith(EXPIRY_ALERT):
+        account.alert = ""  # the new date is checked again at the next tick
     _check_account_name(account)
     _full_clean(account, exclude=["tenant"])
     _save_unique(account, check=_check_account_name)
@@ -70,6 +79,51 @@ def save_account(
     if before is not None and (moved or _offer_changed(before, account)):
         outbox.mark_account_changed(account, cause="policy")
     return account
+
+
+EXPIRY_ALERT = "Credentials expire"
+
+
+def _expiry_of(credentials: dict) -> datetime | None:
+    """The expiry some channels hand out with a token (``expires_at``, ISO 8601), if it says one."""
+    value = credentials.get("expires_at")
+    if not isinstance(value, str):
+        return None
+    moment = parse_datetime(value)
+    if moment is None:
+        raise DomainError(f"credentials.expires_at: {value!r} is not an ISO 8601 date and time.", field="credentials")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+
+
+def flag_expiring_credentials(now: datetime | None = None) -> list[ChannelAccount]:
+    """Alert on every active account whose credentials expire within ``CREDENTIALS_EXPIRY_WARNING_DAYS``
+    (or have expired). A louder alert (rejected credentials, failing syncs) is left in place; the
+    expiry alert comes back once it is cleared. Returns the accounts alerted now."""
+    now = now or timezone.now()
+    soon = now + timedelta(days=settings.CREDENTIALS_EXPIRY_WARNING_DAYS)
+    alerted = []
+    expiring = ChannelAccount.objects.filter(is_active=True, credentials_expire_at__lte=soon)
+    for account in expiring.filter(Q(alert="") | Q(alert__startswith=EXPIRY_ALERT)):
+        message = _expiry_alert(account, now)
+        if account.alert != message:
+            ChannelAccount.objects.filter(pk=account.pk, alert=account.alert).update(alert=message)
+            account.alert = message
+            alerted.append(account)
+    # a date moved on (renewed outside the hub's forms): the old alert goes
+    ChannelAccount.objects.filter(alert__startswith=EXPIRY_ALERT).filter(
+        Q(credentials_expire_at__gt=soon) | Q(credentials_expire_at__isnull=True)
+    ).update(alert="")
+    return alerted
+
+
+def _expiry_alert(account: ChannelAccount, now: datetime) -> str:
+    when = timezone.localtime(account.credentials_expire_at)
+    channel = account.get_kind_display()
+    if account.credentials_expire_at <= now:
+        return f"{EXPIRY_ALERT}d: the {channel} credentials expired on {when:%d %b %Y %H:%M}; renew them to keep syncing."
+    days = (account.credentials_expire_at - now).days
+    left = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+    return f"{EXPIRY_ALERT} {left}: the {channel} credentials expire on {when:%d %b %Y %H:%M}; renew them before then."
 
 
 def _stored_state(account: ChannelAccount) -> dict | None:

@@ -16,6 +16,9 @@ rules are kept.
   MRP) is not the price the channel last accepted, in the channel's largest batches; an accepted price is
   remembered on the listing (``last_pushed_price``), so it is not sent again until it changes, and a
   rejected one keeps the channel's message (``price_error``) and is sent again next time.
+- ``reconcile_stock(account)`` reads back what the channel shows for every active listing, keeps it on
+  the listing (``channel_quantity``), and where it is not what the hub offers notes the listing in the
+  outbox (cause "reconcile") and pushes it at once, so the channel is corrected.
 - Remote errors follow ``connectors.errors``: a 429 waits (Retry-After) and retries, 5xx and connection
   errors retry with exponential backoff, 401/403 stop the account's syncs with an alert, and a record
   the channel or the hub refuses is kept (request, response, error, payload) and retried alone.
@@ -43,9 +46,11 @@ from connectors import registry
 from connectors.base import (
     Capability,
     Connector,
+    ListingRef,
     OrderPage,
     PriceUpdate,
     PushResult,
+    RecordFailure,
     ShipmentUpdate,
     StockUpdate,
     UnsupportedOperation,
@@ -59,13 +64,13 @@ from connectors.errors import (
 )
 from hub.channels import outbox
 from hub.channels.models import ChannelAccount, Listing, SyncCursor, SyncFailure, SyncRun
-from hub.channels.selectors import DirtyListing, dirty_listings
+from hub.channels.selectors import DirtyListing, dirty_listings, offers
 from hub.orders.events import event
 from hub.orders.models import Order
 from hub.orders.services import ImportOutcome, import_orders
 
 logger = logging.getLogger(__name__)
-ORDERS, STOCK, PRICES, SHIPMENTS = "orders", "stock", "prices", "shipments"
+ORDERS, STOCK, PRICES, SHIPMENTS, RECONCILE = "orders", "stock", "prices", "shipments", "reconcile"
 T = TypeVar("T")
 
 
@@ -426,14 +431,163 @@ def confirm_shipment(order: Order, *, carrier: str, tracking_number: str, shippe
         return True
 
 
+# --- stock reconciliation: what the channel shows, against what the hub offers -------------------------
+
+SHOWN_DIFFERENCES = 5  # differences a reconciliation names in its message; the rest are counted
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A listing whose quantity on the channel is not what the hub offers it."""
+
+    channel_sku: str
+    channel_quantity: int
+    offered: int
+
+    def __str__(self) -> str:
+        return f"{self.channel_sku}: channel had {self.channel_quantity}, hub offers {self.offered}"
+
+
+@dataclass
+class Reconciliation:
+    """What a reconciliation found so far: listings read, listings that could not be, and differences."""
+
+    read: int = 0
+    failed: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+    def summary(self, correction: SyncRun | None = None) -> str:
+        shown = "; ".join(map(str, self.differences[:SHOWN_DIFFERENCES]))
+        if len(self.differences) > SHOWN_DIFFERENCES:
+            shown += f"; and {len(self.differences) - SHOWN_DIFFERENCES} more"
+        parts = [f"{self.read} read", f"{len(self.differences)} differed" + (f" ({shown})" if shown else "")]
+        if correction is not None or not self.differences:
+            parts.append(f"{correction.items_pushed if correction else 0} corrected")
+        if correction is not None and correction.items_rejected:
+            parts.append(f"{correction.items_rejected} correction(s) refused by the channel")
+        if self.failed:
+            parts.append(f"{self.failed} could not be read")
+        return ", ".join(parts) + "."
+
+
+def reconcile_stock(
+    account: ChannelAccount, *, connector: Connector | None = None, trigger: str = "manual",
+    progress: Callable[[str], None] | None = None, only: set[str] | None = None,
+) -> SyncRun:  # fmt: skip
+    """Read back the quantity every active listing (or only these channel SKUs) shows on the channel, keep it
+    on the listing, and correct the channel where it is not what the hub offers now.
+
+    The listings are read in the connector's batches. Each batch's quantities are stored
+    (``channel_quantity``) and compared with the offer the push would send (``selectors.offers``); every
+    listing that differs is noted in the outbox (cause "reconcile") in the same transaction. Then those
+    listings are pushed (``push_stock``: a stock run of its own, trigger "reconcile"). A listing the channel
+    cannot report on is a failure (stream "reconcile") and makes the run partial. A run that cannot read
+    fails; the differences it noted go out with the next stock push. A channel whose connector cannot
+    report its stock is not asked: the run says it was skipped.
+    """
+    _check_running(account)
+    with _connected(account, connector) as connector:
+        run = SyncRun.objects.create(tenant_id=account.tenant_id, account=account, stream=RECONCILE, trigger=trigger)
+        if not connector.supports(Capability.READ_STOCK):
+            return _finish(run, SyncRun.Status.SUCCEEDED, f"Skipped: {_no_stock_reads(account)}")
+        found = Reconciliation()
+        try:
+            _read_back(account, connector, run, found, only, progress)
+        except CredentialsRejected as error:
+            _stop_account(account, error)
+            return _finish(run, SyncRun.Status.FAILED, f"The channel rejected the credentials: {error}")
+        except Exception as error:
+            logger.exception("Stock reconciliation of %s failed", account)
+            return _finish(run, SyncRun.Status.FAILED, f"{type(error).__name__}: {error}. Before it stopped: {found.summary()} "
+                                                       "The differences found wait in the outbox for the next stock push.")  # fmt: skip
+        return _correct(account, connector, run, found)
+
+
+def _no_stock_reads(account: ChannelAccount) -> str:
+    return f"the {account.get_kind_display()} connector cannot report the stock the channel holds."
+
+
+def _read_back(account, connector, run: SyncRun, found: Reconciliation, only: set[str] | None,
+               progress: Callable[[str], None] | None) -> None:  # fmt: skip
+    listings = Listing.objects.filter(account=account, is_active=True).select_related("sku").order_by("pk")
+    listings = list(listings if only is None else listings.filter(channel_sku__in=only))
+    size = connector.stock_read_batch_size
+    for start in range(0, len(listings), size):
+        _reconcile_batch(account, connector, run, listings[start : start + size], found)
+        if progress:
+            progress(f"{found.read} read, {len(found.differences)} differed, {found.failed} failed of {len(listings)}")
+
+
+def _reconcile_batch(account, connector, run: SyncRun, batch: list[Listing], found: Reconciliation) -> None:
+    """Read one batch; store what the channel shows, keep the failures, and note the listings that differ."""
+    refs = [ListingRef(listing.channel_sku, listing.channel_item_id, listing.channel_inventory_item_id) for listing in batch]
+    reading = call(lambda: connector.read_stock(refs))
+    by_sku = {listing.channel_sku: listing for listing in batch}
+    failures = {failure.key: failure for failure in reading.failures if failure.key in by_sku}
+    for sku in by_sku.keys() - reading.quantities.keys() - failures.keys():
+        failures[sku] = RecordFailure(sku, "The channel's answer does not report this listing.")
+    read = [listing for sku, listing in by_sku.items() if sku in reading.quantities and sku not in failures]
+    now = timezone.now()
+    with transaction.atomic():
+        for listing in read:
+            listing.channel_quantity, listing.channel_quantity_at = reading.quantities[listing.channel_sku], now
+        Listing.objects.bulk_update(read, ["channel_quantity", "channel_quantity_at"])
+        SyncFailure.objects.filter(account=account, stream=RECONCILE, status=SyncFailure.Status.OPEN,
+                                   record_key__in=[listing.channel_sku for listing in read]).update(status=SyncFailure.Status.RESOLVED)  # fmt: skip
+        for failure in failures.values():
+            _keep_failure(account, run, RECONCILE, failure.key, failure.error, payload=failure.payload, request=failure.request,
+                          response=failure.response)  # fmt: skip
+        differing = [item for item in offers(account, read) if item.quantity != item.listing.channel_quantity]
+        outbox.mark_listings_changed([item.listing for item in differing], cause=RECONCILE)
+    found.read += len(read)
+    found.failed += len(failures)
+    found.differences += [Difference(item.listing.channel_sku, item.listing.channel_quantity, item.quantity) for item in differing]
+    run.pages += 1
+    run.errors += len(failures)
+    run.save(update_fields=["pages", "errors"])
+
+
+def _correct(account, connector, run: SyncRun, found: Reconciliation) -> SyncRun:
+    """Push the listings that differ (their outbox notes are there) and finish the run with what was found.
+
+    The push holds the account's stock lock (``schedules.locks``), as a scheduled stock push does: two
+    pushes of one listing at once could land in the wrong order and leave the older quantity on the
+    channel. When a stock push is running, the corrections wait in the outbox for the next one.
+    """
+    if not found.differences:
+        return _finish(run, _outcome(run), found.summary())
+    from schedules.locks import run_once
+
+    with run_once(account.pk, STOCK) as mine:
+        if not mine:
+            outbox.request_push([account.pk])
+            return _finish(run, _outcome(run), f"{found.summary()} Not corrected yet: a stock push of the account was "
+                                                "running; the differences wait in the outbox for the next one.")  # fmt: skip
+        try:
+            correction = push_stock(account, connector=connector, only={d.channel_sku for d in found.differences}, trigger=RECONCILE)
+        except SyncStopped as error:
+            return _finish(run, SyncRun.Status.FAILED, f"{found.summary()} Not corrected: {error}")
+    run.items_pushed, run.items_rejected = correction.items_pushed, correction.items_rejected
+    run.save(update_fields=["items_pushed", "items_rejected"])
+    if correction.status == SyncRun.Status.FAILED:
+        return _finish(run, SyncRun.Status.FAILED, f"{found.summary(correction)} The correction failed: {correction.message}")
+    return _finish(run, _outcome(run), found.summary(correction))
+
+
+def _outcome(run: SyncRun) -> str:
+    return SyncRun.Status.PARTIAL if run.errors or run.items_rejected else SyncRun.Status.SUCCEEDED
+
+
 # --- one failed record, again ------------------------------------------------------------------------
 
-PUSHES = {STOCK: push_stock, PRICES: push_prices}  # the streams whose failed records are pushed again, alone
+# The streams whose failed records are sent (or read back) again, alone.
+PUSHES = {STOCK: push_stock, PRICES: push_prices, RECONCILE: reconcile_stock}
 
 
 def retry_failure(failure: SyncFailure, *, connector: Connector | None = None) -> SyncFailure:
     """Try one failed record again, alone: an order is mapped again from its kept payload and imported;
-    a stock or price item is pushed again with the quantity or price the hub offers now."""
+    a stock or price item is pushed again with the quantity or price the hub offers now; a listing whose
+    quantity could not be read back is reconciled again."""
     account = failure.account
     _check_running(account)
     with _connected(account, connector) as connector:

@@ -117,8 +117,11 @@ class SyncFailureViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
 class ScheduleRowSerializer(serializers.Serializer):
     account = serializers.IntegerField()
     account_name = serializers.CharField()
-    stream = serializers.CharField()
-    every_minutes = serializers.IntegerField(help_text="Edit it on the channel account")
+    stream = serializers.CharField(help_text="orders, stock, prices or reconcile")
+    every_minutes = serializers.IntegerField(
+        help_text="Edit it on the channel account (order_pull_minutes, stock_push_minutes, price_push_minutes, "
+        "stock_reconcile_minutes)"
+    )
     last_run = serializers.DateTimeField(allow_null=True)
     next_run = serializers.DateTimeField()
     last_status = serializers.CharField(allow_null=True)
@@ -134,20 +137,19 @@ class ScheduleView(generics.GenericAPIView):
 
     @extend_schema(responses={200: ScheduleRowSerializer(many=True)})
     def get(self, request):
-        from schedules.planner import STREAM_MINUTES, schedule
+        from schedules.planner import last_runs, schedule
 
         tenant = request.user.tenant
-        accounts = {a.pk: a for a in ChannelAccount.objects.for_tenant(tenant)}
-        plan = [item for item in schedule() if item.account_id in accounts]
-        latest = {}
-        for run in SyncRun.objects.for_tenant(tenant).filter(stream__in=STREAM_MINUTES).order_by("account_id", "stream", "-started_at"):
-            latest.setdefault((run.account_id, run.stream), run)
+        accounts = ChannelAccount.objects.for_tenant(tenant)
+        names = dict(accounts.values_list("pk", "name"))
+        plan = schedule(accounts=accounts)
+        latest = last_runs(plan)
         rows = []
         for item in plan:
-            account, run = accounts[item.account_id], latest.get((item.account_id, item.stream))
+            run = latest.get((item.account_id, item.stream))
             rows.append({
-                "account": account.pk, "account_name": account.name, "stream": item.stream,
-                "every_minutes": getattr(account, STREAM_MINUTES[item.stream]), "last_run": item.last_run,
-                "next_run": item.next_run, "last_status": run.status if run else None, "last_message": run.message if run else None,
+                "account": item.account_id, "account_name": names[item.account_id], "stream": item.stream,
+                "every_minutes": item.every_minutes, "last_run": item.last_run, "next_run": item.next_run,
+                "last_status": run.status if run else None, "last_message": run.message if run else None,
             })  # fmt: skip
         return Response(ScheduleRowSerializer(rows, many=True).data)

@@ -3,13 +3,18 @@
 A delivery is answered as soon as it is stored, so the channel never times out on our work; a
 redelivery of the same event finds its row and is acknowledged without doing anything again. The
 processing imports the carried order through the same ``import_orders`` as polling, which stays the
-safety net for deliveries that never came.
+safety net for deliveries that never came. ``pick_up_stale`` (every scheduler tick) queues again a
+delivery whose processing never ran (its message was lost) or failed (tried again with a doubling
+pause, ``WEBHOOK_MAX_ATTEMPTS`` tries in all; after that it stays failed for a person to look at).
 """
 
 import logging
+from datetime import datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from connectors.base import WebhookDelivery
@@ -32,6 +37,24 @@ def receive(account: ChannelAccount, delivery: WebhookDelivery) -> tuple[Webhook
             return event, True
     except IntegrityError:
         return WebhookEvent.objects.get(account=account, event_id=delivery.event_id[:200]), False
+
+
+PICK_UP_AT_MOST = 500  # deliveries queued again per tick; the next tick takes the rest
+
+
+def pick_up_stale(now: datetime | None = None) -> list[int]:
+    """Queue again the deliveries left waiting or failed for longer than their pause; returns their ids."""
+    now = now or timezone.now()
+    pause = timedelta(seconds=settings.WEBHOOK_RETRY_AFTER_SECONDS)
+    waiting = Q(status=WebhookEvent.Status.PENDING, received_at__lte=now - pause)
+    failed = Q()
+    for attempts in range(1, settings.WEBHOOK_MAX_ATTEMPTS):
+        failed |= Q(attempts=attempts, processed_at__lte=now - pause * 2 ** (attempts - 1))
+    failed &= Q(status=WebhookEvent.Status.FAILED)
+    stale = list(WebhookEvent.objects.filter(waiting | failed).order_by("received_at").values_list("pk", flat=True)[:PICK_UP_AT_MOST])
+    for event_id in stale:
+        _enqueue(event_id)
+    return stale
 
 
 def _enqueue(event_id: int) -> None:

@@ -41,3 +41,29 @@ def account_listings(tenant, account: ChannelAccount) -> QuerySet[Listing]:
         .annotate(is_dirty=Exists(ListingOutbox.objects.filter(listing=OuterRef("pk"))))
         .order_by("channel_sku", "pk")
     )
+
+
+STREAM_NAMES = {"orders": "Order pull", "stock": "Stock push", "prices": "Price push", "reconcile": "Stock reconciliation"}
+
+
+def account_schedule(account: ChannelAccount) -> list[dict]:
+    """The account's scheduled streams: how often, the last run with its outcome, and the next run."""
+    from schedules.planner import last_runs, schedule
+
+    plan = schedule(accounts=ChannelAccount.objects.filter(pk=account.pk))
+    runs = last_runs(plan)
+    order = list(STREAM_NAMES)
+    return [
+        {"name": STREAM_NAMES[item.stream], "every": every_text(item.every_minutes), "next_run": item.next_run,
+         "run": runs.get((item.account_id, item.stream))}
+        for item in sorted(plan, key=lambda item: order.index(item.stream))
+    ]  # fmt: skip
+
+
+def every_text(minutes: int) -> str:
+    """"5 min", "2 h", "1 day", "7 days": how a person says how often."""
+    for size, unit in ((1440, "day"), (60, "h")):
+        if minutes >= size and minutes % size == 0:
+            count = minutes // size
+            return f"{count} {unit}{'s' if unit == 'day' and count != 1 else ''}"
+    return f"{minutes} min"

@@ -27,6 +27,6 @@ def channel_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         raise Http404("No such channel account.") from exc
     page = page_of(request, channel_selectors.account_listings(tenant, account), size=LISTINGS_PAGE)
     page.object_list = offers(account, page.object_list)  # this page's listings only
-    return render(
-        request, "dashboard/channels/detail.html", {"section": "channels", "account": account, "page": page}
-    )
+    context = {"section": "channels", "account": account, "page": page,
+               "schedule": channel_selectors.account_schedule(account)}  # fmt: skip
+    return render(request, "dashboard/channels/detail.html", context)

@@ -18,6 +18,8 @@ from hub.channels.management.commands.run_demo import Demo, DemoLoop, start_demo
 from hub.channels.models import ChannelAccount, Listing, ListingOutbox, SyncRun
 from hub.orders.models import Order
 from hub.tenants.management.commands.seed_demo import SHOPIFY_LOCATION_ID
+from schedules import embedded
+from schedules.models import SyncLock
 
 AMAZON, SHOPIFY = "Amazon IN (sandbox)", "Shopify store (sandbox)"
 
@@ -185,28 +187,60 @@ def test_a_cancelled_demo_order_releases_its_stock_and_the_push_gives_it_back(de
 
 
 def test_the_loop_keeps_going_after_a_failed_round_and_stops_when_told():
-    calls = {"orders": 0, "syncs": 0}
+    calls = {"orders": 0}
     enough = threading.Event()
 
     class Flaky:
         def new_order_round(self, rng):
             calls["orders"] += 1
+            if calls["orders"] >= 3:
+                enough.set()
             raise RuntimeError("sandbox hiccup")
 
-        def sync_round(self):
-            calls["syncs"] += 1
-            if calls["syncs"] >= 3:
-                enough.set()
-            return []
-
-    loop = DemoLoop(Flaky(), sync_every=0.01, new_orders_every=0.01, write=lambda line: None)
+    loop = DemoLoop(Flaky(), new_orders_every=0.01, write=lambda line: None)
     loop.start()
     assert enough.wait(5)
     loop.stop()
     loop.join(5)
 
     assert not loop.is_alive()
-    assert calls["orders"] >= 2
+    assert calls["orders"] >= 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_redis_the_in_process_scheduler_keeps_orders_flowing(settings):
+    settings.REDIS_URL = ""
+    settings.SCHEDULE_MINUTE_SECONDS = 0.2  # the demo accounts' "every minute", in a fifth of a second
+    seed()
+    demo = start_demo(amazon_port=0, shopify_port=0, write=lambda line: None)
+    lines = []
+    scheduler = None
+    try:
+        log = run_demo.SyncLog(demo.tenant, lines.append)
+        rng = random.Random(11)
+        added = [demo.new_order_round(rng, cancel_chance=0) for _ in range(3)]
+        scheduler = embedded.start(every=0.1, on_tick=log)
+        ids = [channel_id for channel in demo.channels for channel_id in channel.added]
+        assert wait_for(lambda: Order.objects.filter(channel_order_id__in=ids).count() == 3, seconds=30), lines
+    finally:
+        if scheduler is not None:
+            scheduler.stop(timeout=30)
+        demo.stop()
+
+    assert len(added) == 3
+    assert any("orders succeeded" in line and "1 new" in line for line in lines), lines
+    assert not SyncLock.objects.exists()  # every lock released
+
+
+def wait_for(condition, *, seconds: float) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
 
 
 @pytest.mark.django_db
@@ -220,7 +254,7 @@ def test_run_demo_serves_the_hub_after_the_setup_and_stops_the_sandboxes(monkeyp
     monkeypatch.setattr(run_demo, "call_command", runserver)
     out = StringIO()
 
-    call_command("run_demo", "--port", "8123", "--amazon-port", "0", "--shopify-port", "0", "--sync-every", "0",
+    call_command("run_demo", "--port", "8123", "--amazon-port", "0", "--shopify-port", "0", "--tick-every", "0",
                  "--new-orders-every", "0", stdout=out)  # fmt: skip
 
     text = out.getvalue()

@@ -22,14 +22,43 @@ def ran(account, stream, minutes_ago):
 
 
 def test_a_new_account_is_due_at_once_and_a_fresh_run_is_not(amazon):
-    assert {d.stream for d in planner.due()} == {"orders", "stock"}
+    assert {d.stream for d in planner.due()} == {"orders", "stock", "prices", "reconcile"}
 
     ran(amazon, "orders", minutes_ago=2)
     ran(amazon, "stock", minutes_ago=11)
+    ran(amazon, "prices", minutes_ago=59)
+    ran(amazon, "reconcile", minutes_ago=23 * 60)
 
     assert [(d.account_id, d.stream) for d in planner.due()] == [(amazon.pk, "stock")]
+    plan = {d.stream: d for d in planner.schedule()}
+    assert plan["orders"].next_run - plan["orders"].last_run == timedelta(minutes=5)
+    assert plan["reconcile"].next_run - plan["reconcile"].last_run == timedelta(days=1)
+
+
+def test_the_schedule_follows_the_accounts_edited_minutes(amazon, api):
+    ran(amazon, "prices", minutes_ago=20)
+    assert "prices" not in {d.stream for d in planner.due()}
+
+    response = api.patch(f"/api/v1/channel-accounts/{amazon.pk}/", {"price_push_minutes": 15}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert "prices" in {d.stream for d in planner.due()}
+
+
+def test_a_reconciliation_more_often_than_hourly_is_refused(amazon, api):
+    response = api.patch(f"/api/v1/channel-accounts/{amazon.pk}/", {"stock_reconcile_minutes": 5}, format="json")
+
+    assert response.status_code == 400
+    assert "stock_reconcile_minutes" in response.json()["error"]["fields"]
+
+
+def test_a_compressed_minute_runs_the_schedule_faster(amazon, settings):
+    settings.SCHEDULE_MINUTE_SECONDS = 1
+    ran(amazon, "orders", minutes_ago=0)  # just now
+
     orders = next(d for d in planner.schedule() if d.stream == "orders")
-    assert orders.next_run - orders.last_run == timedelta(minutes=5)
+
+    assert orders.next_run - orders.last_run == timedelta(seconds=5)
 
 
 def test_stopped_inactive_and_connectorless_accounts_are_not_scheduled(amazon, tenant, warehouse):
@@ -40,14 +69,29 @@ def test_stopped_inactive_and_connectorless_accounts_are_not_scheduled(amazon, t
     assert {d.account_id for d in planner.schedule()} == {amazon.pk}
 
 
-def test_tick_queues_one_task_per_due_stream(amazon, monkeypatch):
+def test_tick_queues_each_due_stream_on_its_own_queue(amazon, monkeypatch):
     queued = []
-    monkeypatch.setattr(tasks.sync_account, "delay", lambda *a, **k: queued.append((a, k)))
+    monkeypatch.setattr(tasks.sync_account, "apply_async", lambda args, kwargs, queue: queued.append((args, kwargs, queue)))
     ran(amazon, "orders", minutes_ago=6)
     ran(amazon, "stock", minutes_ago=1)
+    ran(amazon, "prices", minutes_ago=61)
+    ran(amazon, "reconcile", minutes_ago=60)
 
-    assert tasks.tick() == 1
-    assert queued == [((amazon.pk,), {"orders": True, "stock": False, "trigger": "schedule"})]
+    assert tasks.tick()["syncs"] == 2
+    flags = {"orders": False, "stock": False, "prices": False, "reconcile": False, "trigger": "schedule"}
+    assert sorted(queued, key=lambda q: q[2]) == [
+        ([amazon.pk], {**flags, "prices": True}, "bulk"),
+        ([amazon.pk], {**flags, "orders": True}, "orders"),
+    ]
+
+
+def test_a_channel_without_a_capability_gets_no_schedule_for_it(amazon, monkeypatch):
+    from connectors.amazon.connector import AmazonConnector
+    from connectors.base import Capability
+
+    monkeypatch.setattr(AmazonConnector, "capabilities", frozenset({Capability.PULL_ORDERS, Capability.PUSH_STOCK}))
+
+    assert {d.stream for d in planner.schedule()} == {"orders", "stock"}
 
 
 def test_the_schedule_shows_last_and_next_run_and_outcome_per_tenant(amazon, api, other_tenant):

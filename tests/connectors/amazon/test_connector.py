@@ -45,7 +45,8 @@ def read_window(connector, updated_after=START):
 def test_registry_finds_the_amazon_connector():
     cls = registry.connector_class("amazon")
     assert cls is AmazonConnector
-    assert cls.capabilities == {Capability.PULL_ORDERS, Capability.PUSH_STOCK, Capability.PUSH_PRICE, Capability.PUSH_SHIPMENT}
+    assert cls.capabilities == {Capability.PULL_ORDERS, Capability.PUSH_STOCK, Capability.PUSH_PRICE, Capability.PUSH_SHIPMENT,
+                                Capability.READ_STOCK}
     assert cls.stock_batch_size >= 10_000
 
 

@@ -77,3 +77,32 @@ def test_account_options_override_amazons_published_plans():
     rates = rates_from({"getOrders": [50, 100]})
     assert rates["getOrders"] == Rate(50, 100)
     assert rates["getOrderItems"] == AMAZON_RATES["getOrderItems"] == Rate(0.5, 30)
+
+
+def test_the_connector_follows_the_rate_amazon_reports_for_each_operation(sandbox, connect):
+    """Amazon answers every call with the operation's rate now (x-amzn-RateLimit-Limit); the hub's limiter
+    takes it up for that operation only, even when one library call made two requests."""
+    from connectors.base import ListingRef
+    from schedules.ratelimit import LocalTokenBucket
+
+    sandbox.set_listing("TEE-0", 3)
+    sandbox.rate_limits["getListingsItem"] = 0.5
+    connector = connect()
+    connector.limiter = LocalTokenBucket(connector.rates)
+
+    connector.read_stock([ListingRef("TEE-0")])
+
+    assert connector.limiter.rates["getListingsItem"] == Rate(0.5, connector.rates["getListingsItem"].burst)
+    assert connector.limiter.rates["getOrders"] == connector.rates["getOrders"]
+
+
+def test_the_sandbox_reports_the_published_rate_even_on_a_refusal(sandbox):
+    import httpx
+
+    from connectors.amazon.transport import rate_limit_of
+
+    answer = httpx.get(f"{sandbox.url}/listings/2021-08-01/items/A2SANDBOXSELLER/TEE-0",
+                       params={"marketplaceIds": "A21TJRUUN4KGV"}, headers={"x-amz-access-token": "wrong"})  # fmt: skip
+
+    assert answer.status_code == 403
+    assert rate_limit_of(answer.headers) == 5.0

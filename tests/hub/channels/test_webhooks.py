@@ -107,3 +107,72 @@ def test_processing_twice_is_harmless(account, django_capture_on_commit_callback
 
     assert WebhookEvent.objects.get().attempts == 1
     assert Order.objects.count() == 1
+
+
+def aged(event, *, received_minutes=0, processed_minutes=None):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    WebhookEvent.objects.filter(pk=event.pk).update(
+        received_at=now - timedelta(minutes=received_minutes),
+        processed_at=None if processed_minutes is None else now - timedelta(minutes=processed_minutes),
+    )
+
+
+def test_a_delivery_whose_processing_never_ran_is_picked_up_by_the_tick(account):
+    deliver(account, {"id": "1001", "quantity": 2})  # the on-commit enqueue never runs here: a lost message
+    event = WebhookEvent.objects.get()
+    assert webhooks.pick_up_stale() == []  # too fresh: its own message may still be on its way
+
+    aged(event, received_minutes=3)
+    from schedules import tasks
+
+    assert tasks.tick()["webhooks"] == 1
+    assert WebhookEvent.objects.get().status == "processed"
+    assert Order.objects.get().channel_order_id == "1001"
+
+
+def test_a_failed_delivery_is_tried_again_with_a_growing_pause_then_left_for_a_person(account, settings, monkeypatch):
+    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    failing = {"on": True}
+    original = HookConnector.order_from_webhook
+
+    def flaky(self, delivery):
+        if failing["on"]:
+            raise ConnectionError("the database blinked")
+        return original(self, delivery)
+
+    monkeypatch.setattr(HookConnector, "order_from_webhook", flaky)
+    deliver(account, {"id": "1001", "quantity": 2})
+    event = WebhookEvent.objects.get()
+    webhooks.process(event.pk)
+    assert WebhookEvent.objects.get().status == "failed"
+
+    aged(event, received_minutes=10, processed_minutes=1)  # 2 minutes' pause after the first try
+    assert webhooks.pick_up_stale() == []
+    aged(event, received_minutes=10, processed_minutes=3)
+    assert webhooks.pick_up_stale() == [event.pk]  # second try, fails again
+    assert WebhookEvent.objects.get().attempts == 2
+
+    aged(event, received_minutes=10, processed_minutes=3)  # 4 minutes' pause after the second
+    assert webhooks.pick_up_stale() == []
+    failing["on"] = False
+    aged(event, received_minutes=10, processed_minutes=5)
+    assert webhooks.pick_up_stale() == [event.pk]
+    assert WebhookEvent.objects.get().status == "processed"
+
+
+def test_a_delivery_failed_at_every_try_stays_failed(account, settings, monkeypatch):
+    settings.WEBHOOK_MAX_ATTEMPTS = 2
+    monkeypatch.setattr(HookConnector, "order_from_webhook", lambda self, d: (_ for _ in ()).throw(ValueError("bad")))
+    deliver(account, {"id": "1001", "quantity": 2})
+    event = WebhookEvent.objects.get()
+    webhooks.process(event.pk)
+    webhooks.process(event.pk)  # the second and last try
+
+    aged(event, received_minutes=60, processed_minutes=60)
+
+    assert webhooks.pick_up_stale() == []
+    assert WebhookEvent.objects.get().error == "ValueError: bad"

@@ -397,6 +397,28 @@ def test_a_channel_account_shows_what_each_listing_is_offered_and_why(ops, order
     assert "to push" in content
 
 
+def test_a_channel_account_shows_its_schedule_alert_and_what_the_channel_reported(ops, amazon):
+    from django.utils import timezone
+
+    from hub.channels.models import ChannelAccount, Listing, SyncRun
+
+    SyncRun.objects.create(tenant=amazon.tenant, account=amazon, stream="orders", status="failed", message="getOrders answered 503")
+    ChannelAccount.objects.filter(pk=amazon.pk).update(alert="The orders sync keeps failing (3 runs in a row): 503",
+                                                       stock_reconcile_minutes=1440)  # fmt: skip
+    Listing.objects.filter(account=amazon).update(channel_quantity=7, channel_quantity_at=timezone.now())
+
+    response = ops.get(f"/channels/{amazon.pk}/")
+
+    rows = {row["name"]: row for row in response.context["schedule"]}
+    assert list(rows) == ["Order pull", "Stock push", "Price push", "Stock reconciliation"]
+    assert (rows["Order pull"]["every"], rows["Order pull"]["run"].status) == ("5 min", "failed")
+    assert rows["Stock reconciliation"]["every"] == "1 day"
+    content = response.content.decode()
+    assert "The orders sync keeps failing (3 runs in a row): 503" in content
+    assert "getOrders answered 503" in content
+    assert 'title="differs from what the hub offers; the next push corrects it">7</span>' in content
+
+
 def test_a_pushed_listing_is_not_dirty(ops, amazon):
     from hub.channels.models import ListingOutbox
 

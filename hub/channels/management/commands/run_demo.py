@@ -1,6 +1,7 @@
 """``manage.py run_demo``: the channel sandboxes, the demo accounts syncing with them, and the hub.
 
-What ``make demo`` ends with, after ``seed_demo``. Plain Python: SQLite, no Redis, no Celery worker.
+What ``make demo`` ends with, after ``seed_demo``. Plain Python by default: SQLite, no Redis, the
+schedules in-process; with ``REDIS_URL`` set, real ``celery worker`` and ``celery beat`` processes.
 
 1. ``start_demo`` serves the Amazon and Shopify sandboxes in this process (``SandboxServer`` threads on
    loopback), loaded with the demo orders and stock of ``fixtures/demo`` (their times moved so the
@@ -9,13 +10,17 @@ What ``make demo`` ends with, after ``seed_demo``. Plain Python: SQLite, no Redi
    ``options.base_url`` is the port actually used, the credentials the sandboxes' own; every listing
    is noted for a push, since a sandbox starts with the stale quantities of its files;
 3. pulls the orders and pushes the stock of both accounts once, printing what came and went;
-4. ``DemoLoop``, a daemon thread, then pulls orders and pushes stock every ``--sync-every`` seconds
-   and adds a random order to one sandbox (now and then cancels one it added) every
-   ``--new-orders-every`` seconds, so orders keep arriving on the dashboard and stock keeps leaving;
-5. and the hub is served by ``runserver`` in the foreground until Ctrl-C.
+4. runs the schedules, as production does, on the demo accounts' own minutes (every minute for orders
+   and stock): without ``REDIS_URL`` the in-process scheduler thread of ``schedules.embedded`` ticks
+   every ``--tick-every`` seconds with its locks in the database; with ``REDIS_URL`` a ``celery
+   worker`` and a ``celery beat`` process are started (``schedules.processes``) and stock changes are
+   also pushed within seconds of happening;
+5. ``DemoLoop``, a daemon thread, adds a random order to one sandbox (now and then cancels one it
+   added) every ``--new-orders-every`` seconds, so orders keep arriving and stock keeps leaving;
+6. and the hub is served by ``runserver`` in the foreground until Ctrl-C.
 
-With SQLite the loop's writes and the pages' writes queue for the database (IMMEDIATE transactions, a
-30 s timeout); a round is a few short transactions, so a page never waits long.
+With SQLite the scheduler's writes and the pages' writes queue for the database (IMMEDIATE
+transactions, a 30 s timeout); a sync is a few short transactions, so a page never waits long.
 """
 
 import logging
@@ -27,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
@@ -48,6 +54,7 @@ from hub.tenants.management.commands.seed_demo import (
     sandbox_options,
 )
 from hub.tenants.models import Tenant
+from schedules import embedded
 
 logger = logging.getLogger(__name__)
 Write = Callable[[str], object]
@@ -213,12 +220,16 @@ def _serve(account: ChannelAccount, port: int, anchor: datetime) -> DemoChannel:
     return DemoChannel(account=account, app=app, server=server, loaded=loaded)
 
 
+DEMO_MINUTES = {"order_pull_minutes": 1, "stock_push_minutes": 1}  # the demo shows orders flowing at once
+
+
 def _connect(tenant: Tenant, channel: DemoChannel) -> None:
-    """Point the account at its sandbox (new credentials also resume stopped syncs) and note every
-    listing for a push: the sandbox has just started with its files' quantities."""
+    """Point the account at its sandbox (new credentials also resume stopped syncs), schedule its syncs
+    every minute and note every listing for a push: the sandbox has just started with its files'
+    quantities."""
     account = channel.account
     options = {**(account.options or {}), **sandbox_options(account.kind, channel.server.url)}
-    channel.account = save_account(tenant, account=account, fields={"options": options},
+    channel.account = save_account(tenant, account=account, fields={"options": options, **DEMO_MINUTES},
                                    credentials=sandbox_credentials(account.kind))  # fmt: skip
     outbox.mark_account_changed(channel.account, cause="sandbox")
 
@@ -246,13 +257,13 @@ def hub_figures(tenant: Tenant) -> str:
 
 
 class DemoLoop(threading.Thread):
-    """Every ``sync_every`` seconds a sync round; every ``new_orders_every`` seconds a new (or cancelled)
-    order. Errors are logged and the loop goes on; database connections are closed after each round."""
+    """Every ``new_orders_every`` seconds a new (or cancelled) order in a sandbox; the schedules pull it.
+    Errors are logged and the loop goes on; database connections are closed after each round."""
 
-    def __init__(self, demo: Demo, *, sync_every: float, new_orders_every: float, write: Write = logger.info,
+    def __init__(self, demo: Demo, *, new_orders_every: float, write: Write = logger.info,
                  rng: random.Random | None = None) -> None:  # fmt: skip
         super().__init__(name="demo-loop", daemon=True)
-        self.demo, self.sync_every, self.new_orders_every = demo, sync_every, new_orders_every
+        self.demo, self.new_orders_every = demo, new_orders_every
         self.write, self.rng = write, rng or random.Random()  # noqa: S311 (demo data, not secrets)
         self.stopping = threading.Event()
 
@@ -260,28 +271,13 @@ class DemoLoop(threading.Thread):
         self.stopping.set()
 
     def run(self) -> None:
-        clock = time.monotonic
-        forever = float("inf")
-        next_sync = clock() + self.sync_every if self.sync_every > 0 else forever
-        next_order = clock() + self.new_orders_every if self.new_orders_every > 0 else forever
+        if self.new_orders_every <= 0:
+            return
         try:
-            while next_sync < forever or next_order < forever:
-                if self.stopping.wait(max(0.0, min(next_sync, next_order) - clock())):
-                    return
-                if clock() >= next_order:
-                    self._guarded("adding an order", lambda: self.write(self.demo.new_order_round(self.rng)))
-                    next_order = clock() + self.new_orders_every
-                if clock() >= next_sync:
-                    self._guarded("syncing", self._sync)
-                    next_sync = clock() + self.sync_every
+            while not self.stopping.wait(self.new_orders_every):
+                self._guarded("adding an order", lambda: self.write(self.demo.new_order_round(self.rng)))
         finally:
             connection.close()
-
-    def _sync(self) -> None:
-        for channel, orders, stock in self.demo.sync_round():
-            if orders.orders_created or orders.errors or stock.items_pushed or stock.items_rejected or SyncRun.Status.FAILED in (
-                orders.status, stock.status):  # fmt: skip
-                self.write(f"{channel.account.name}: orders {orders.message} stock {stock.message}")
 
     def _guarded(self, what: str, work: Callable[[], object]) -> None:
         try:
@@ -290,6 +286,24 @@ class DemoLoop(threading.Thread):
             logger.exception("The demo loop failed %s; it goes on", what)
         finally:
             close_old_connections()
+
+
+class SyncLog:
+    """After each scheduler tick, one line per sync run since the last that brought or sent something,
+    or failed (what a person watching the demo wants to see; the quiet runs are on the dashboard)."""
+
+    def __init__(self, tenant: Tenant, write: Write) -> None:
+        self.tenant, self.write = tenant, write
+        self.seen = SyncRun.objects.filter(tenant=tenant).order_by("-pk").values_list("pk", flat=True).first() or 0
+
+    def __call__(self, counts: dict | None = None) -> None:
+        runs = list(SyncRun.objects.filter(tenant=self.tenant, pk__gt=self.seen).exclude(status=SyncRun.Status.RUNNING)
+                    .select_related("account").order_by("pk"))  # fmt: skip
+        for run in runs:
+            self.seen = max(self.seen, run.pk)
+            busy = run.orders_created or run.orders_updated or run.items_pushed or run.items_rejected or run.errors
+            if busy or run.status == SyncRun.Status.FAILED:
+                self.write(f"{run.account.name}: {run.stream} {run.get_status_display().lower()}: {run.message}")
 
 
 def _quiet(names: tuple[str, ...]) -> dict[str, int]:
@@ -314,33 +328,80 @@ class Command(BaseCommand):
         parser.add_argument(
             "--shopify-port", type=int, default=8102, help="The Shopify sandbox's port on 127.0.0.1"
         )
-        parser.add_argument("--sync-every", type=float, default=20, help="Seconds between syncs (0: none)")
+        parser.add_argument("--tick-every", type=float, default=10,
+                            help="Seconds between scheduler ticks, in-process mode (0: no background syncs)")  # fmt: skip
         parser.add_argument("--new-orders-every", type=float, default=60,
                             help="Seconds between new demo orders (0: none)")  # fmt: skip
 
-    def handle(
-        self, *args, host, port, amazon_port, shopify_port, sync_every, new_orders_every, **options
-    ) -> None:
+    def handle(self, *args, host, port, amazon_port, shopify_port, tick_every, new_orders_every, **options) -> None:
         quieted = _quiet(CHATTY_LOGGERS)
         try:
             self.stdout.write("Starting the channel sandboxes and a first sync of the demo accounts...")
             demo = start_demo(amazon_port=amazon_port, shopify_port=shopify_port, write=self.stdout.write)
-            loop = DemoLoop(demo, sync_every=sync_every, new_orders_every=new_orders_every, write=self._log)
-            loop.start()
-            self._banner(demo, host, port, sync_every, new_orders_every)
+            stop_schedules = lambda: None  # noqa: E731
+            loop = DemoLoop(demo, new_orders_every=new_orders_every, write=self._log)
             try:
+                stop_schedules, cadence = self._start_schedules(demo, tick_every)
+                loop.start()
+                self._banner(demo, host, port, cadence, new_orders_every)
                 call_command("runserver", f"{host}:{port}", use_reloader=False)
             finally:
                 loop.stop()
+                stop_schedules()
                 demo.stop()
         finally:
             for name, level in quieted.items():
                 logging.getLogger(name).setLevel(level)
 
+    def _start_schedules(self, demo: Demo, tick_every: float) -> tuple[Callable[[], None], str]:
+        """Run the schedules in the background; returns how to stop them and a line saying how they run."""
+        if tick_every <= 0:
+            return (lambda: None), "no background syncs"
+        log = SyncLog(demo.tenant, self._log)
+        if settings.REDIS_URL:
+            return self._start_celery(log), "Celery worker and beat processes (REDIS_URL)"
+        scheduler = embedded.start(every=tick_every, on_tick=log)
+        return (lambda: scheduler.stop(timeout=30)), f"the in-process scheduler, ticking every {tick_every:g} s"
+
+    def _start_celery(self, log: SyncLog) -> Callable[[], None]:
+        """A ``celery worker`` and a ``celery beat`` on this database and Redis (their logs in a temporary
+        directory), and a thread printing what their syncs did; returns how to stop them all."""
+        from schedules.processes import Environment, ProcessGroup
+
+        group = ProcessGroup(Environment.from_settings())
+        try:
+            group.start_worker("demo-worker", concurrency=2)
+            group.start_beat("demo-beat")
+            group.wait_ready()
+        except Exception:
+            group.stop()
+            raise
+        self.stdout.write(f"Celery worker and beat are running; their logs: {group.directory}")
+        watching = threading.Event()
+
+        def watch() -> None:
+            while not watching.wait(5):
+                try:
+                    log()
+                except Exception:
+                    logger.exception("Could not read the demo's sync runs; trying again")
+                finally:
+                    close_old_connections()
+
+        watcher = threading.Thread(target=watch, name="demo-sync-log", daemon=True)
+        watcher.start()
+
+        def stop() -> None:
+            watching.set()
+            watcher.join(10)
+            group.stop()
+
+        return stop
+
     def _log(self, line: str) -> None:
         self.stdout.write(f"[demo {datetime.now().astimezone():%H:%M:%S}] {line}")
 
-    def _banner(self, demo: Demo, host: str, port: int, sync_every: float, new_orders_every: float) -> None:
+    def _banner(self, demo: Demo, host: str, port: int, cadence: str, new_orders_every: float) -> None:
         url = f"http://{host}:{port}"
         users = ", ".join(username for username, _ in USERS)
         self.stdout.write(self.style.SUCCESS(f"\nThe hub: {url}/ (sign in at {url}/login/)"))
@@ -348,6 +409,6 @@ class Command(BaseCommand):
         for channel in demo.channels:
             self.stdout.write(f"  {channel.account.name}: {channel.server.url}/_sandbox/state "
                               f"(what the channel holds, and the stock the hub pushed)")  # fmt: skip
-        cadence = f"syncs every {sync_every:g} s" if sync_every > 0 else "no syncs"
         orders = f"a new order every {new_orders_every:g} s" if new_orders_every > 0 else "no new orders"
-        self.stdout.write(f"  in the background: {cadence}, {orders}. Ctrl-C stops everything.\n")
+        self.stdout.write(f"  in the background: syncs on each account's schedule (orders and stock every minute) "
+                          f"by {cadence}; {orders}. Ctrl-C stops everything.\n")  # fmt: skip
