@@ -149,6 +149,14 @@ def test_the_demo_imports_the_orders_of_both_sandboxes_and_pushes_stock_to_both(
     assert any(quantity > 10 for quantity in levels.values())  # not the files' stale 10s
 
 
+def test_the_demo_accounts_take_the_hubs_prices(demo):
+    from hub.channels import sync
+
+    for channel in demo.channels:
+        run = sync.push_prices(channel.account)
+        assert (run.status, run.items_pushed, run.items_rejected) == ("succeeded", 40, 0), run.message
+
+
 def test_a_loop_round_adds_an_order_that_the_next_sync_imports(demo):
     before = Order.objects.count()
 

@@ -213,6 +213,9 @@ def _account(tenant: Tenant, kind: str, name: str) -> ChannelAccount:
 def _serve(account: ChannelAccount, port: int, anchor: datetime) -> DemoChannel:
     app = sandbox_app(account.kind)
     loaded = demo_data.load(app, account.kind, now=anchor)
+    if account.kind == ChannelKind.SHOPIFY:  # the shop's products, at their MRP until the hub sends its prices
+        for listing in account.listings.filter(is_active=True).exclude(channel_product_id="").select_related("sku"):
+            app.add_product(int(listing.channel_product_id), {int(listing.channel_item_id): f"{listing.sku.mrp:.2f}"})
     try:
         server = SandboxServer(app, port=port).start()
     except OSError as exc:

@@ -192,6 +192,11 @@ def shopify_inventory_item_id(item: int) -> int:
     return 46_200_000_000_000 + item
 
 
+def shopify_product_id(item: int) -> int:
+    """One product per demo variant: Shopify prices a variant through its product."""
+    return 8_100_000_000_000 + item
+
+
 def sandbox_credentials(kind: str) -> dict:
     """The credentials the channel's sandbox expects (sandbox values, not secrets)."""
     if kind == ChannelKind.AMAZON:
@@ -456,9 +461,13 @@ def _channels(
         listed = set(Listing.objects.filter(account=account).values_list("channel_sku", flat=True))
         for item, sku in enumerate(skus, start=1):
             _count(created, "listings", sku.code not in listed)
+            ids = _listing_ids(spec.kind, item, sku)
             if sku.code not in listed:
-                save_listing(tenant, fields={"account": account, "sku": sku, **_listing_ids(spec.kind, item, sku)},
-                             actor=actor)  # fmt: skip
+                save_listing(tenant, fields={"account": account, "sku": sku, **ids}, actor=actor)
+            elif ids.get("channel_product_id"):  # seeded before listings kept the product id
+                Listing.objects.filter(account=account, channel_sku=sku.code, channel_product_id="").update(
+                    channel_product_id=ids["channel_product_id"]
+                )
 
 
 def _listing_ids(kind: str, item: int, sku: SKU) -> dict:
@@ -466,4 +475,5 @@ def _listing_ids(kind: str, item: int, sku: SKU) -> dict:
     if kind == ChannelKind.AMAZON:
         return {"channel_sku": sku.code, "channel_item_id": asin(item)}
     return {"channel_sku": sku.code, "channel_item_id": str(shopify_variant_id(item)),
-            "channel_inventory_item_id": str(shopify_inventory_item_id(item))}  # fmt: skip
+            "channel_inventory_item_id": str(shopify_inventory_item_id(item)),
+            "channel_product_id": str(shopify_product_id(item))}  # fmt: skip
