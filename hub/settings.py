@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "hub.orders",
     "hub.dashboard",
     "warehouse",
+    "warehouse.returns",
+    "warehouse.counts",
+    "warehouse.picking",
     "schedules",
 ]
 
@@ -198,7 +201,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "hub.orders.states.OrderStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "hub.orders.states.OrderStatus",
+        "ReturnKindEnum": "warehouse.returns.models.Return.Kind",
+        "ReturnStatusEnum": "warehouse.returns.models.Return.Status",
+        "CycleCountStatusEnum": "warehouse.counts.models.CycleCount.Status",
+        "CountBinStatusEnum": "warehouse.counts.models.CountBin.Status",
+        "CountLineStatusEnum": "warehouse.counts.models.CountLine.Status",
+    },
 }
 
 # Channel syncs: retries of calls that may pass (429, 5xx, timeouts), and how far back a first pull reads.
@@ -213,6 +223,9 @@ SYNC_ALERT_AFTER_FAILURES = int(os.environ.get("SYNC_ALERT_AFTER_FAILURES", "3")
 # (REDIS_URL) this is on; the embedded quick start pushes on its in-process scheduler's clock instead.
 STOCK_PUSH_ON_CHANGE = env_bool("STOCK_PUSH_ON_CHANGE", default=bool(REDIS_URL))
 STOCK_PUSH_DEBOUNCE_SECONDS = float(os.environ.get("STOCK_PUSH_DEBOUNCE_SECONDS", "5"))
+
+# Cycle counts: a difference of more than this many units of a SKU in a bin waits for a supervisor's approval.
+CYCLE_COUNT_APPROVAL_UNITS = int(os.environ.get("CYCLE_COUNT_APPROVAL_UNITS", "2"))
 
 # Uploads: the largest catalog or mapping file accepted (bytes).
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))

@@ -20,6 +20,9 @@ from warehouse.api import (
     StockMoveView,
     WarehouseViewSet,
 )
+from warehouse.counts.api import CycleCountViewSet
+from warehouse.picking.api import PicklistViewSet
+from warehouse.returns.api import ReturnViewSet
 
 router = DefaultRouter()
 router.register("products", ProductViewSet, basename="product")
@@ -35,6 +38,9 @@ router.register("orders", OrderViewSet, basename="order")
 router.register("channel-accounts", ChannelAccountViewSet, basename="channel-account")
 router.register("listings", ListingViewSet, basename="listing")
 router.register("jobs", JobViewSet, basename="job")
+router.register("returns", ReturnViewSet, basename="return")
+router.register("cycle-counts", CycleCountViewSet, basename="cycle-count")
+router.register("picklists", PicklistViewSet, basename="picklist")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

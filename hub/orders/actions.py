@@ -1,6 +1,7 @@
 """What people (and the channels) do to an order after it is imported: cancel, hold, release a hold,
-retry allocation, and map a SKU that was unknown. Each locks the order, checks the transition table,
-changes stock only through ``warehouse.stock``, and writes the timeline."""
+retry allocation, map a SKU that was unknown, and record the units that came back (a return). Each
+locks the order, checks the transition table, changes stock only through ``warehouse.stock``, and
+writes the timeline."""
 
 from collections.abc import Iterable
 
@@ -89,6 +90,19 @@ def allocate_order(order: Order, *, actor=None, source: str = "hub") -> Order:
     return _allocate_if_ready(order, actor=actor, source=source)
 
 
+@transaction.atomic
+def reallocate_order(order: Order, *, actor=None, reason: str, source: str = "hub") -> Order:
+    """Give back whatever a picking order still holds and allocate it afresh (a short pick found fewer
+    units than were reserved): it is allocated again from the stock there is now, or waits unfulfillable."""
+    order = _locked(order)
+    if order.status != OrderStatus.PICKING:
+        raise InvalidTransition(order.status, OrderStatus.ALLOCATED)
+    _post(release_calls(order.lines.filter(status=LineStatus.OPEN), reason=reason), actor)
+    order.warehouse = None  # chosen again by the allocation
+    allocate_orders([order], actor=actor, source=source)
+    return order
+
+
 def _allocate_if_ready(order: Order, *, actor, source) -> Order:
     if order.status in (OrderStatus.NEW, OrderStatus.UNFULFILLABLE) and not _has_unmapped(order):
         allocate_orders([order], actor=actor, source=source)
@@ -125,6 +139,29 @@ def map_waiting_lines(listing, *, actor=None) -> list[Order]:
     )
     allocate_orders([o for o in complete if o.status == OrderStatus.NEW], actor=actor)
     return complete
+
+
+@transaction.atomic
+def record_return(
+    order: Order, *, lines: Iterable[OrderLine], all_back: bool, message: str, actor=None, source: str = "hub",
+    **details,
+) -> Order:
+    """Units of a shipped or delivered order came back (received by ``warehouse.returns``): ``lines`` came
+    back in full and become returned, and when ``all_back`` (every shipped unit is back) the order becomes
+    returned. A partial return keeps the order's status; the timeline records the return either way."""
+    order = _locked(order)
+    if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        raise InvalidTransition(order.status, OrderStatus.RETURNED)
+    OrderLine.objects.filter(order=order, pk__in=[line.pk for line in lines]).exclude(
+        status=LineStatus.CANCELLED
+    ).update(status=LineStatus.RETURNED)
+    if not all_back:
+        event(order, "returned_partly", message, actor=actor, source=source, **details).save()
+        return order
+    transition(order, OrderStatus.RETURNED, message, actor=actor, source=source, **details).save()
+    order.needs_attention, order.attention_reason = False, ""  # "the channel reports it returned": it is here
+    order.save(update_fields=["status", "needs_attention", "attention_reason", "updated_at"])
+    return order
 
 
 def _post(calls: list[stock.Call], actor) -> None:
