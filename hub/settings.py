@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "warehouse.returns",
     "warehouse.counts",
     "warehouse.picking",
+    "warehouse.shipping",
     "schedules",
 ]
 
@@ -152,6 +153,7 @@ CELERY_TASK_ROUTES = {
     "schedules.sync_account": {"queue": "orders"},
     "schedules.process_webhook": {"queue": "orders"},
     "schedules.push_account_stock": {"queue": "stock"},
+    "schedules.confirm_shipment": {"queue": "orders"},
     "schedules.tick": {"queue": "default"},
 }
 # A message a killed worker held goes back to the queue after this many seconds (Redis transport).
@@ -208,6 +210,8 @@ SPECTACULAR_SETTINGS = {
         "CycleCountStatusEnum": "warehouse.counts.models.CycleCount.Status",
         "CountBinStatusEnum": "warehouse.counts.models.CountBin.Status",
         "CountLineStatusEnum": "warehouse.counts.models.CountLine.Status",
+        "ShipmentStatusEnum": "warehouse.shipping.models.Shipment.Status",
+        "ManifestStatusEnum": "warehouse.shipping.models.Manifest.Status",
     },
 }
 

@@ -23,6 +23,14 @@ from warehouse.api import (
 from warehouse.counts.api import CycleCountViewSet
 from warehouse.picking.api import PicklistViewSet
 from warehouse.returns.api import ReturnViewSet
+from warehouse.shipping.api import (
+    BoxSizeViewSet,
+    CourierViewSet,
+    InvoiceSeriesViewSet,
+    InvoiceViewSet,
+    ManifestViewSet,
+    ShipmentViewSet,
+)
 
 router = DefaultRouter()
 router.register("products", ProductViewSet, basename="product")
@@ -41,6 +49,12 @@ router.register("jobs", JobViewSet, basename="job")
 router.register("returns", ReturnViewSet, basename="return")
 router.register("cycle-counts", CycleCountViewSet, basename="cycle-count")
 router.register("picklists", PicklistViewSet, basename="picklist")
+router.register("couriers", CourierViewSet, basename="courier")
+router.register("boxes", BoxSizeViewSet, basename="box")
+router.register("invoice-series", InvoiceSeriesViewSet, basename="invoice-series")
+router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("shipments", ShipmentViewSet, basename="shipment")
+router.register("manifests", ManifestViewSet, basename="manifest")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

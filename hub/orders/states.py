@@ -28,7 +28,8 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     S.ON_HOLD: frozenset({S.NEW, S.PENDING, S.CANCELLED, S.SHIPPED}),
     S.ALLOCATED: frozenset({S.PICKING, S.UNFULFILLABLE, S.ON_HOLD, S.CANCELLED}),
     S.PICKING: frozenset({S.PACKED, S.ALLOCATED, S.UNFULFILLABLE, S.CANCELLED}),
-    S.PACKED: frozenset({S.SHIPPED, S.CANCELLED}),
+    # PICKING again when a packed parcel is unpacked (a new box or AWB): its units stay reserved at packing.
+    S.PACKED: frozenset({S.SHIPPED, S.PICKING, S.CANCELLED}),
     S.SHIPPED: frozenset({S.DELIVERED, S.RETURNED}),
     S.DELIVERED: frozenset({S.RETURNED}),
     S.CANCELLED: frozenset(),

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ShippingConfig(AppConfig):
+    name = "warehouse.shipping"
+    label = "shipping"
+    verbose_name = "Packing and shipping"
+
+    def ready(self) -> None:
+        from warehouse.returns.lookup import register_awb_lookup
+        from warehouse.shipping.selectors import order_for_awb
+
+        register_awb_lookup(order_for_awb)  # the returns desk finds an order by the AWB on the parcel
