@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "warehouse.counts",
     "warehouse.picking",
     "warehouse.shipping",
+    "warehouse.inbound",
+    "warehouse.scanner",
     "schedules",
 ]
 

@@ -13,5 +13,7 @@ urlpatterns = [
     path("hooks/<int:account_id>/", receive_webhook, name="webhook"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("scan/", include("warehouse.scanner.urls")),
+    path("scan/", include("warehouse.inbound.urls")),
     path("", include("hub.dashboard.urls")),
 ]

@@ -21,6 +21,7 @@ from warehouse.api import (
     WarehouseViewSet,
 )
 from warehouse.counts.api import CycleCountViewSet
+from warehouse.inbound.api import GoodsReceiptViewSet, PurchaseOrderViewSet, PutawayView, SupplierViewSet
 from warehouse.picking.api import PicklistViewSet
 from warehouse.returns.api import ReturnViewSet
 from warehouse.shipping.api import (
@@ -55,6 +56,9 @@ router.register("invoice-series", InvoiceSeriesViewSet, basename="invoice-series
 router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("manifests", ManifestViewSet, basename="manifest")
+router.register("suppliers", SupplierViewSet, basename="supplier")
+router.register("purchase-orders", PurchaseOrderViewSet, basename="purchase-order")
+router.register("grns", GoodsReceiptViewSet, basename="grn")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
@@ -67,6 +71,7 @@ urlpatterns = [
     path("orders/import/", OrderImportView.as_view(), name="order-import"),
     path("listings/import/", ListingImportView.as_view(), name="listing-import"),
     path("channel-inventory/", ChannelInventoryView.as_view(), name="channel-inventory"),
+    path("putaway/", PutawayView.as_view(), name="putaway"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path(
         "docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]), name="api-docs"

@@ -34,7 +34,7 @@ def role_required(*roles: str) -> Callable[[View], View]:
             if user.has_role(*allowed):
                 return view(request, *args, **kwargs)
             if user.has_role(Role.PICKER):
-                return redirect("dashboard:scanner")
+                return redirect("scanner:home")
             raise PermissionDenied("Your role does not allow this page.")
 
         return login_required(wrapped)

@@ -29,7 +29,7 @@ NAV = (
     NavItem("Stock", "dashboard:stock", frozenset({ADMIN, OPERATIONS, FINANCE}), "stock"),
     NavItem("Stock ledger", "dashboard:ledger", frozenset({ADMIN, OPERATIONS, FINANCE}), "ledger"),
     NavItem("Imports", "dashboard:imports", frozenset({ADMIN, OPERATIONS}), "imports"),
-    NavItem("Scanner", "dashboard:scanner", frozenset({ADMIN, OPERATIONS, PICKER}), "scanner"),
+    NavItem("Scanner", "scanner:home", frozenset({ADMIN, OPERATIONS, PICKER}), "scanner"),
     NavItem("API docs", "/api/v1/docs/", frozenset({ADMIN, OPERATIONS, FINANCE})),
     NavItem("Admin", "/admin/", frozenset({ADMIN, OPERATIONS})),
 )

@@ -22,6 +22,8 @@ CHANNELS_MANAGE = {"*": WRITE, "listingoutbox": READ}
 # Orders change only through their actions (the admin's list actions need "change"); lines, allocations
 # and the timeline are written by those actions, never by hand.
 ORDERS_MANAGE = {"*": READ, "order": ("view", "change")}
+# Suppliers and POs are edited (a PO's status only through its actions); GRNs are the scanner's, only looked at.
+INBOUND_MANAGE = {"*": WRITE, "goodsreceipt": READ, "goodsreceiptline": READ}
 
 # Admin-site permissions per role: {app_label: {model: actions}}; "*" is every model of the app.
 ADMIN_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
@@ -30,6 +32,7 @@ ADMIN_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "warehouse": {"*": WRITE, "stockmovement": READ, "stocklevel": READ},
         "channels": CHANNELS_MANAGE,
         "orders": ORDERS_MANAGE,
+        "inbound": INBOUND_MANAGE,
         "core": {"importjob": READ},
         "schedules": {"job": READ},
         "tenants": {"user": WRITE},
@@ -39,6 +42,7 @@ ADMIN_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "warehouse": {"*": WRITE, "stockmovement": READ, "stocklevel": READ},
         "channels": CHANNELS_MANAGE,
         "orders": ORDERS_MANAGE,
+        "inbound": INBOUND_MANAGE,
         "core": {"importjob": READ},
         "schedules": {"job": READ},
     },
@@ -47,6 +51,7 @@ ADMIN_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "warehouse": {"*": READ},
         "channels": {"*": READ},
         "orders": {"*": READ},
+        "inbound": {"*": READ},
         "core": {"importjob": READ},
         "schedules": {"job": READ},
     },

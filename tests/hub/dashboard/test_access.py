@@ -19,14 +19,14 @@ def test_a_picker_is_sent_to_the_scanner(picker, url):
     response = picker.get(url)
 
     assert response.status_code == 302
-    assert response["Location"] == "/scanner/"
+    assert response["Location"] == "/scan/"
 
 
 def test_a_picker_cannot_upload_either(picker):
     response = picker.post("/imports/upload/", {})
 
     assert response.status_code == 302
-    assert response["Location"] == "/scanner/"
+    assert response["Location"] == "/scan/"
 
 
 def test_a_picker_may_use_the_scanner(picker):
@@ -36,8 +36,8 @@ def test_a_picker_may_use_the_scanner(picker):
 def test_after_login_a_picker_lands_on_the_scanner(client, users):
     response = client.post("/login/", {"username": "acme.picker", "password": "pw-Test-12345"}, follow=True)
 
-    assert response.redirect_chain == [("/", 302), ("/scanner/", 302)]
-    assert b"Stock lookup" in response.content
+    assert response.redirect_chain == [("/", 302), ("/scan/", 302)]
+    assert b"Stock lookup" in response.content  # the scanner menu: receive, put away, pick ... and the lookup
 
 
 def test_a_wrong_password_is_refused_with_a_message(client, users):

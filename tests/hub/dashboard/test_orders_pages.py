@@ -359,8 +359,8 @@ def test_a_picker_is_sent_to_the_scanner(picker, orders, amazon):
     order = orders["AMZ-1001"]
 
     for url in ("/orders/", f"/orders/{order.pk}/", "/channels/", f"/channels/{amazon.pk}/"):
-        assert picker.get(url)["Location"] == "/scanner/"
-    assert picker.post(action_url(order, "cancel"), {"reason": "x"})["Location"] == "/scanner/"
+        assert picker.get(url)["Location"] == "/scan/"
+    assert picker.post(action_url(order, "cancel"), {"reason": "x"})["Location"] == "/scan/"
     assert Order.objects.get(pk=order.pk).status == "allocated"
 
 
