@@ -132,9 +132,15 @@ WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.exists()
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Every Redis key of the hub (locks, rate-limit buckets, the cache) starts with this. Set in the
+# environment, it also prefixes Celery's own keys (queues, results), so several hubs or test runs can
+# share one Redis and be told apart.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "hub:")
+_CELERY_KEY_PREFIX = {"global_keyprefix": REDIS_KEY_PREFIX} if "REDIS_KEY_PREFIX" in os.environ else {}
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": REDIS_KEY_PREFIX}}  # fmt: skip
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -159,7 +165,9 @@ CELERY_TASK_ROUTES = {
     "schedules.tick": {"queue": "default"},
 }
 # A message a killed worker held goes back to the queue after this many seconds (Redis transport).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+                                   **_CELERY_KEY_PREFIX}  # fmt: skip
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {**_CELERY_KEY_PREFIX}
 CELERY_TIMEZONE = TIME_ZONE
 
 # Schedules. Beat only ticks; each account's own schedule (kept on the account, see

@@ -91,6 +91,30 @@ def last_runs(plan: list[Due]) -> dict[tuple[int, str], SyncRun]:
     return runs
 
 
+ABANDONED = (
+    "The worker running this sync stopped before it finished (killed, or its machine lost); nothing it "
+    "committed is lost, and the next run carries on from there."
+)
+
+
+def close_abandoned(now: datetime | None = None) -> list[int]:
+    """Mark failed the runs left RUNNING by a worker that died: their (account, stream) lock is free
+    although they never finished (a live run holds its lock, heartbeat and all, until it has written its
+    outcome). Only runs older than the lock's expiry are looked at. Returns their ids."""
+    from schedules.locks import is_locked
+
+    now = now or timezone.now()
+    stale = SyncRun.objects.filter(status=SyncRun.Status.RUNNING,
+                                   started_at__lte=now - timedelta(seconds=settings.SYNC_LOCK_TTL_SECONDS))  # fmt: skip
+    closed = []
+    for run in stale.only("pk", "account_id", "stream"):
+        if not is_locked(run.account_id, run.stream) and SyncRun.objects.filter(
+            pk=run.pk, status=SyncRun.Status.RUNNING
+        ).update(status=SyncRun.Status.FAILED, finished_at=now, message=ABANDONED):
+            closed.append(run.pk)
+    return closed
+
+
 def streams_of(account: ChannelAccount) -> list[Stream]:
     """The streams the account's connector can run; none for a channel without a connector."""
     try:

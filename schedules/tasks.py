@@ -92,7 +92,7 @@ def push_account_stock(account_id: int, *, trigger: str = "stock_change") -> int
     from connectors.registry import UnknownChannel, connector_class
     from hub.channels import sync
     from hub.channels.models import ChannelAccount
-    from hub.channels.outbox import pending_key
+    from hub.channels.outbox import pending_key, request_push
 
     cache.delete(pending_key(account_id))
     account = ChannelAccount.objects.filter(pk=account_id, is_active=True, syncs_stopped_at__isnull=True).first()
@@ -105,7 +105,8 @@ def push_account_stock(account_id: int, *, trigger: str = "stock_change") -> int
     from schedules.locks import run_once
 
     with run_once(account.pk, "stock") as mine:
-        if not mine:  # a push is running; the notes it missed queue the next one
+        if not mine:  # a push is running, which may have read the outbox before these notes: come back
+            request_push([account.pk])
             return None
         try:
             return sync.push_stock(account, trigger=trigger).pk
@@ -115,13 +116,17 @@ def push_account_stock(account_id: int, *, trigger: str = "stock_change") -> int
 
 @shared_task(name="schedules.tick", acks_late=False, ignore_result=True)
 def tick() -> dict[str, int]:
-    """Beat calls this every ``SCHEDULE_TICK_SECONDS``: queue every account's syncs that are due, pick up
-    webhook deliveries that failed or never ran, and raise alerts for credentials about to expire."""
+    """Beat calls this every ``SCHEDULE_TICK_SECONDS``: close the runs a dead worker left running, queue
+    every account's syncs that are due, pick up webhook deliveries that failed or never ran, and raise
+    alerts for credentials about to expire."""
     from hub.channels.services import flag_expiring_credentials
     from hub.channels.webhooks import pick_up_stale
+    from schedules.planner import close_abandoned
     from schedules.planner import tick as queue_due
 
-    return {"syncs": len(queue_due()), "webhooks": len(pick_up_stale()), "expiring": len(flag_expiring_credentials())}
+    abandoned = close_abandoned()
+    return {"abandoned": len(abandoned), "syncs": len(queue_due()), "webhooks": len(pick_up_stale()),
+            "expiring": len(flag_expiring_credentials())}  # fmt: skip
 
 
 @shared_task(name="schedules.run_job", acks_late=True, reject_on_worker_lost=True)

@@ -1,5 +1,4 @@
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -20,8 +19,23 @@ def _eager_tasks_and_clean_cache(settings):
     stock change queues no channel push unless a test asks for it (tests push explicitly)."""
     celery_app.conf.task_always_eager = True
     settings.STOCK_PUSH_ON_CHANGE = False
-    cache.clear()
+    clear_cache()
     return
+
+
+def clear_cache() -> None:
+    """Empty the hub's cache. On Redis only the hub's keys go (its ``KEY_PREFIX``): ``cache.clear()`` would
+    flush the whole database, a demo's queues and locks on the same Redis included."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        backend.clear()
+        return
+    client = backend._cache.get_client(None, write=True)
+    for key in client.scan_iter(match=f"{backend.key_prefix}*"):
+        client.delete(key)
 
 
 @pytest.fixture

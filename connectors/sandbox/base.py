@@ -7,14 +7,20 @@ channel:
 
 - ``POST /_sandbox/load``   a body in the channel's own response format; its records are added
 - ``POST /_sandbox/faults`` ``{"rate_limit_every": 3, "error_every": 5, "delay": 0.2, "retry_after": 1,
-  "malformed": ["ORDER-ID"], "reject_credentials": false}``; ``{}`` clears them
+  "malformed": ["ORDER-ID"], "reject_credentials": false, "fail_ratio": 0.3, "fail_kinds": ["429", "500",
+  "timeout"], "stall": 2, "seed": 7}``; ``{}`` clears them
 - ``GET  /_sandbox/state``  what the channel holds and what it was sent (stock, shipments), as JSON
 - ``POST /_sandbox/reset``  forget everything
+
+Every API call is logged twice: ``calls`` holds ``(method, path, status)``, and ``call_log`` the same with
+the moment it arrived (``Call.at``, ``time.monotonic()``), from which a test reads the calls per second
+each operation got.
 """
 
 import abc
 import json
 import logging
+import random
 import re
 import threading
 import time
@@ -59,14 +65,41 @@ def json_response(body: Any, status: int = 200, **headers: str) -> Response:
     return Response(status, body, {"Content-Type": "application/json", **headers})
 
 
+FAIL_KINDS = ("429", "500", "timeout")
+
+
 @dataclass
 class Faults:
+    """What the sandbox does wrong, and how often.
+
+    ``rate_limit_every``/``error_every`` fail every Nth call, deterministically. ``fail_ratio`` fails that
+    share of calls at random (drawn from a generator seeded with ``seed``, so a run repeats), each with one of
+    ``fail_kinds`` drawn evenly: "429" (with ``retry_after``), "500", or "timeout": the call stalls for
+    ``stall`` seconds (set it beyond the client's timeout) and is then answered 504 without being carried
+    out, as a gateway that gave up would. ``delay`` slows every call.
+    """
+
     rate_limit_every: int = 0  # every Nth call answers 429
     error_every: int = 0  # every Nth call answers 500
     delay: float = 0.0  # seconds before every answer
     retry_after: float = 1.0  # what the 429s say
     malformed: set[str] = field(default_factory=set)  # record ids served broken
     reject_credentials: bool = False  # every call answers 401/403
+    fail_ratio: float = 0.0  # this share of calls fails, at random, with one of fail_kinds
+    fail_kinds: tuple[str, ...] = FAIL_KINDS
+    stall: float = 5.0  # seconds a "timeout" holds the call before its 504
+    seed: int | None = None  # of the generator behind fail_ratio
+    rng: random.Random | None = field(default=None, repr=False, compare=False)  # made from seed when None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.fail_ratio <= 1:
+            raise ValueError(f"fail_ratio is a share of calls, from 0 to 1, not {self.fail_ratio}.")
+        unknown = set(self.fail_kinds) - set(FAIL_KINDS)
+        if unknown or not self.fail_kinds:
+            raise ValueError(f"fail_kinds are some of {', '.join(FAIL_KINDS)}, not {sorted(unknown) or 'none'}.")
+        self.fail_kinds = tuple(self.fail_kinds)
+        if self.rng is None:
+            self.rng = random.Random(self.seed)  # noqa: S311 - fault injection, not cryptography
 
     @classmethod
     def from_json(cls, data: dict) -> "Faults":
@@ -74,7 +107,29 @@ class Faults:
             rate_limit_every=int(data.get("rate_limit_every", 0)), error_every=int(data.get("error_every", 0)),
             delay=float(data.get("delay", 0)), retry_after=float(data.get("retry_after", 1)),
             malformed=set(data.get("malformed", ())), reject_credentials=bool(data.get("reject_credentials", False)),
+            fail_ratio=float(data.get("fail_ratio", 0)), fail_kinds=tuple(data.get("fail_kinds", FAIL_KINDS)),
+            stall=float(data.get("stall", 5)), seed=data.get("seed"),
         )  # fmt: skip
+
+    def draw(self, n: int) -> str | None:
+        """The fault call number ``n`` gets ("429", "500", "timeout"), or None. The caller holds the lock."""
+        if self.rate_limit_every and n % self.rate_limit_every == 0:
+            return "429"
+        if self.error_every and n % self.error_every == 0:
+            return "500"
+        if self.fail_ratio and self.rng.random() < self.fail_ratio:
+            return self.rng.choice(self.fail_kinds)
+        return None
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API call as the sandbox saw it: when it arrived (``time.monotonic()``), what, and its answer."""
+
+    at: float
+    method: str
+    path: str
+    status: int
 
 
 Handler = Callable[[Request, re.Match], Response]
@@ -89,6 +144,7 @@ class SandboxApp(abc.ABC):
         self.lock = threading.RLock()
         self.faults = Faults()
         self.calls: list[tuple[str, str, int]] = []  # (method, path, status) of every API call
+        self.call_log: list[Call] = []  # the same calls with the moment each arrived
         self._counter = 0
         self._routes: list[tuple[str, re.Pattern, Handler]] = []
         self.route("POST", r"/_sandbox/load", lambda r, m: json_response(self.load(r.json())))
@@ -109,7 +165,7 @@ class SandboxApp(abc.ABC):
 
     def reset(self) -> dict:
         with self.lock:
-            self.faults, self.calls, self._counter = Faults(), [], 0
+            self.faults, self.calls, self.call_log, self._counter = Faults(), [], [], 0
         return {"reset": True}
 
     def _set_faults(self, request: Request, match: re.Match) -> Response:
@@ -124,22 +180,28 @@ class SandboxApp(abc.ABC):
             if match and method == request.method:
                 if request.path.startswith("/_sandbox/"):
                     return handler(request, match)
+                arrived = time.monotonic()
                 response = self._fault() or self._authorise(request) or handler(request, match)
                 with self.lock:
                     self.calls.append((request.method, request.path, response.status))
+                    self.call_log.append(Call(arrived, request.method, request.path, response.status))
                 return response
         return json_response({"errors": [{"code": "NotFound", "message": f"No route {request.method} {request.path}"}]}, 404)
 
     def _fault(self) -> Response | None:
         with self.lock:
             self._counter += 1
-            n, faults = self._counter, self.faults
+            faults = self.faults
+            fault = faults.draw(self._counter)
         if faults.delay:
             time.sleep(faults.delay)
-        if faults.rate_limit_every and n % faults.rate_limit_every == 0:
+        if fault == "429":
             return self.rate_limited(faults.retry_after)
-        if faults.error_every and n % faults.error_every == 0:
+        if fault == "500":
             return json_response({"errors": [{"code": "InternalFailure", "message": "We encountered an internal error."}]}, 500)
+        if fault == "timeout":
+            time.sleep(faults.stall)
+            return json_response({"errors": [{"code": "GatewayTimeout", "message": "The request timed out."}]}, 504)
         return None
 
     def rate_limited(self, retry_after: float) -> Response:

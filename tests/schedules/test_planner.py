@@ -106,3 +106,23 @@ def test_the_schedule_shows_last_and_next_run_and_outcome_per_tenant(amazon, api
     assert (orders["account_name"], orders["every_minutes"], orders["last_status"]) == ("Amazon IN", 5, "succeeded")
     assert orders["next_run"] > orders["last_run"]
     assert rival.get("/api/v1/schedules/").json() == []
+
+
+def test_a_run_left_running_by_a_dead_worker_is_closed_once_its_lock_is_free(amazon, settings):
+    from schedules.locks import try_lock
+
+    settings.SYNC_LOCK_TTL_SECONDS = 60
+    dead = SyncRun.objects.create(tenant=amazon.tenant, account=amazon, stream="orders")
+    alive = SyncRun.objects.create(tenant=amazon.tenant, account=amazon, stream="stock")
+    young = SyncRun.objects.create(tenant=amazon.tenant, account=amazon, stream="prices")
+    SyncRun.objects.filter(pk__in=[dead.pk, alive.pk]).update(started_at=timezone.now() - timedelta(minutes=5))
+    held = try_lock(amazon.pk, "stock")  # the live run's worker holds its lock
+
+    assert planner.close_abandoned() == [dead.pk]
+
+    held.release()
+    dead.refresh_from_db()
+    assert (dead.status, dead.finished_at is not None) == ("failed", True)
+    assert "worker running this sync stopped" in dead.message
+    assert SyncRun.objects.get(pk=alive.pk).status == SyncRun.Status.RUNNING
+    assert SyncRun.objects.get(pk=young.pk).status == SyncRun.Status.RUNNING  # may be starting up still

@@ -73,3 +73,21 @@ def test_the_push_task_clears_the_pending_mark_and_is_quiet_for_a_stopped_accoun
 
     assert tasks.push_account_stock(account.pk) is None
     assert cache.get(pending_key(account.pk)) is None
+
+
+def test_a_push_that_finds_another_running_asks_again_after_the_debounce(account, queued, monkeypatch):
+    """The running push may have read the outbox before this change was noted: waiting for the periodic
+    push would leave the channel wrong for up to stock_push_minutes."""
+    from contextlib import contextmanager
+
+    from hub.channels import sync
+
+    @contextmanager
+    def held_elsewhere(account_id, stream, **kwargs):
+        yield False
+
+    monkeypatch.setattr("schedules.locks.run_once", held_elsewhere)
+    monkeypatch.setattr(sync, "push_stock", lambda *a, **k: pytest.fail("the stock lock is held"))
+
+    assert tasks.push_account_stock(account.pk) is None
+    assert queued == [(account.pk, "stock_change", 5)]

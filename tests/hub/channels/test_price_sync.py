@@ -248,3 +248,16 @@ def test_the_sync_task_pushes_prices_after_stock(account, scripted):
     run_ids = sync_account(account.pk, orders=False, prices=True)
     assert [SyncRun.objects.get(pk=pk).stream for pk in run_ids] == ["stock", "prices"]
     assert [SyncRun.objects.get(pk=pk).stream for pk in sync_account(account.pk, orders=False)] == ["stock"]
+
+
+def test_the_sync_command_refuses_while_the_same_stream_runs_elsewhere(account):
+    from django.core.management import CommandError
+
+    from schedules.locks import try_lock
+
+    held = try_lock(account.pk, "prices")
+    try:
+        with pytest.raises(CommandError, match="a prices sync is running elsewhere"):
+            call_command("sync", str(account.pk), "--prices", stdout=StringIO())
+    finally:
+        held.release()

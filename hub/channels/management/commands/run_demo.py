@@ -46,6 +46,7 @@ from hub.channels.models import ChannelAccount, ChannelKind, SyncCursor, SyncRun
 from hub.channels.services import save_account
 from hub.orders.models import Order
 from hub.tenants.management.commands.seed_demo import (
+    AMAZON_FAST_RATES,
     DEFAULT_PASSWORD,
     DEMO_ACCOUNTS,
     TENANT_SLUG,
@@ -213,6 +214,8 @@ def _account(tenant: Tenant, kind: str, name: str) -> ChannelAccount:
 def _serve(account: ChannelAccount, port: int, anchor: datetime) -> DemoChannel:
     app = sandbox_app(account.kind)
     loaded = demo_data.load(app, account.kind, now=anchor)
+    if account.kind == ChannelKind.AMAZON:  # the demo's Amazon answers at the rates the demo account paces itself to
+        app.rate_limits = {operation: float(rate[0]) for operation, rate in AMAZON_FAST_RATES.items()}
     if account.kind == ChannelKind.SHOPIFY:  # the shop's products, at their MRP until the hub sends its prices
         for listing in account.listings.filter(is_active=True).exclude(channel_product_id="").select_related("sku"):
             app.add_product(int(listing.channel_product_id), {int(listing.channel_item_id): f"{listing.sku.mrp:.2f}"})

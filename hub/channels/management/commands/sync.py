@@ -1,4 +1,5 @@
 from datetime import datetime
+from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -15,14 +16,16 @@ class Command(BaseCommand):
         parser.add_argument("--orders", action="store_true", help="Pull orders (default: orders and stock)")
         parser.add_argument("--stock", action="store_true", help="Push stock")
         parser.add_argument("--prices", action="store_true", help="Push the prices that changed (never by default)")
+        parser.add_argument("--reconcile", action="store_true",
+                            help="Read every listing's quantity from the channel and correct what differs")  # fmt: skip
         parser.add_argument("--since", help="Read orders updated since this ISO time instead of the cursor")
         parser.add_argument("--dry-run", action="store_true", help="Read and report; change nothing anywhere")
         parser.add_argument("--tenant", help="Tenant slug, when account names repeat across tenants")
 
-    def handle(self, *args, account, orders, stock, prices, since, dry_run, tenant, **options):
+    def handle(self, *args, account, orders, stock, prices, reconcile, since, dry_run, tenant, **options):
         target = self._account(account, tenant)
         since_at = self._since(since)
-        asked = (("orders", orders), ("stock", stock), ("prices", prices))
+        asked = (("orders", orders), ("stock", stock), ("prices", prices), ("reconcile", reconcile))
         streams = [s for s, wanted in asked if wanted] or ["orders", "stock"]
         for stream in streams:
             self.stdout.write(f"{target} - {stream}{' (dry run)' if dry_run else ''}")
@@ -35,13 +38,28 @@ class Command(BaseCommand):
                 raise CommandError(result.message)
 
     def _run(self, account, stream, since, dry_run):
+        """One stream now, under its (account, stream) lock like every scheduled run (a dry run changes
+        nothing and needs none)."""
+        from schedules.locks import run_once
+
         def progress(line):
             return self.stdout.write(f"  {line}")
 
         if stream == "orders":
-            return sync.sync_orders(account, since=since, dry_run=dry_run, progress=progress, trigger="command")
-        push = sync.push_prices if stream == "prices" else sync.push_stock
-        return push(account, dry_run=dry_run, progress=progress, trigger="command")
+            work = partial(sync.sync_orders, account, since=since, dry_run=dry_run, progress=progress, trigger="command")
+        elif stream == "reconcile":
+            if dry_run:
+                raise CommandError("A reconciliation has no dry run: it only reads, then corrects what differs.")
+            work = partial(sync.reconcile_stock, account, progress=progress, trigger="command")
+        else:
+            push = sync.push_prices if stream == "prices" else sync.push_stock
+            work = partial(push, account, dry_run=dry_run, progress=progress, trigger="command")
+        if dry_run:
+            return work()
+        with run_once(account.pk, stream) as mine:
+            if not mine:
+                raise CommandError(f"{account}: a {stream} sync is running elsewhere; try again when it has finished.")
+            return work()
 
     def _summary(self, result) -> None:
         if isinstance(result, SyncRun):
