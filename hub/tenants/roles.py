@@ -24,6 +24,15 @@ CHANNELS_MANAGE = {"*": WRITE, "listingoutbox": READ}
 ORDERS_MANAGE = {"*": READ, "order": ("view", "change")}
 # Suppliers and POs are edited (a PO's status only through its actions); GRNs are the scanner's, only looked at.
 INBOUND_MANAGE = {"*": WRITE, "goodsreceipt": READ, "goodsreceiptline": READ}
+# Picklists and cycle counts change only through their actions (cancel; approve, reject, cancel), which the
+# admin offers as list actions needing "change"; their orders, lines and bins are written by those actions.
+PICKING_MANAGE = {"*": READ, "picklist": ("view", "change")}
+COUNTS_MANAGE = {"*": READ, "cyclecount": ("view", "change")}
+# Couriers, box sizes and invoice series are set up by hand; invoices, parcels and manifests are the pack
+# station's and the dock's, only looked at, a parcel changing only through its actions (cancel, confirm again).
+SHIPPING_MANAGE = {
+    "*": READ, "courier": WRITE, "boxsize": WRITE, "invoiceseries": WRITE, "shipment": ("view", "change"),
+}  # fmt: skip
 
 # Admin-site permissions per role: {app_label: {model: actions}}; "*" is every model of the app.
 ADMIN_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
@@ -33,6 +42,10 @@ ADMIN_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "channels": CHANNELS_MANAGE,
         "orders": ORDERS_MANAGE,
         "inbound": INBOUND_MANAGE,
+        "picking": PICKING_MANAGE,
+        "returns": {"*": READ},
+        "counts": COUNTS_MANAGE,
+        "shipping": SHIPPING_MANAGE,
         "core": {"importjob": READ},
         "schedules": {"job": READ},
         "tenants": {"user": WRITE},
@@ -43,6 +56,10 @@ ADMIN_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "channels": CHANNELS_MANAGE,
         "orders": ORDERS_MANAGE,
         "inbound": INBOUND_MANAGE,
+        "picking": PICKING_MANAGE,
+        "returns": {"*": READ},
+        "counts": COUNTS_MANAGE,
+        "shipping": SHIPPING_MANAGE,
         "core": {"importjob": READ},
         "schedules": {"job": READ},
     },
@@ -52,6 +69,10 @@ ADMIN_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "channels": {"*": READ},
         "orders": {"*": READ},
         "inbound": {"*": READ},
+        "picking": {"*": READ},
+        "returns": {"*": READ},
+        "counts": {"*": READ},
+        "shipping": {"*": READ},
         "core": {"importjob": READ},
         "schedules": {"job": READ},
     },
