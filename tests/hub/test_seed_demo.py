@@ -11,10 +11,13 @@ from hub.catalog.models import SKU, Barcode, BundleComponent, Product
 from hub.catalog.rules import gtin_check_digit_ok
 from hub.core.india import gstin_error
 from hub.tenants.models import Tenant, User
+from warehouse.inbound.models import PurchaseOrder, Supplier
 from warehouse.models import Bin, StockLevel, StockMovement, Warehouse
 from warehouse.selectors import stock_drift
+from warehouse.shipping.models import BoxSize, Courier
 
-MODELS = (Tenant, User, Warehouse, Bin, Product, SKU, Barcode, BundleComponent, StockLevel, StockMovement)
+MODELS = (Tenant, User, Warehouse, Bin, Product, SKU, Barcode, BundleComponent, StockLevel, StockMovement, Courier,
+          BoxSize, Supplier, PurchaseOrder)  # fmt: skip
 ROLES = {"demo-admin": "admin", "demo-ops": "operations", "demo-picker": "picker", "demo-finance": "finance"}
 
 
@@ -122,3 +125,17 @@ def test_both_warehouses_have_their_bins_and_varied_opening_stock():
     assert all(on_hand[code] for code in ("TEE-CREW-BLK-M", "CAP-BB-BLK", "SCK-ANK-BLK", "SCK-ANK-GRY"))
     assert not StockMovement.objects.exclude(kind="receive").exists()
     assert all(key.startswith("demo-opening-") for key in StockMovement.objects.values_list("idempotency_key", flat=True))
+
+
+@pytest.mark.django_db
+def test_the_scanner_flows_have_couriers_boxes_and_an_open_purchase_order():
+    from warehouse.shipping.numbering import take_awb
+
+    seed()
+
+    delhivery = Courier.objects.get(code="DLV")
+    assert take_awb(delhivery) == "DLV10000001"
+    assert Courier.objects.get(code="BDT").awb_source == "manual"
+    assert set(BoxSize.objects.values_list("code", flat=True)) == {"S", "M", "L"}
+    po = PurchaseOrder.objects.get()
+    assert (po.status, po.supplier.name, po.lines.count()) == ("open", "Tiruppur Knits", 3)

@@ -280,7 +280,47 @@ def seed(*, password: str = DEFAULT_PASSWORD) -> Seeded:
     skus = _catalog(tenant, created)
     _opening_stock([sku for sku in skus if not sku.is_bundle], storage, actor=users[0][0], created=created)
     _channels(tenant, list(warehouses.values()), skus, actor=users[0][0], created=created)
+    _warehouse_ops(tenant, list(warehouses.values()), skus, actor=users[0][0], created=created)
     return Seeded(tenant=tenant, users=users, created=created)
+
+
+COURIERS = (  # (code, name, Amazon carrierCode, AWB series prefix or None for keyed AWBs)
+    ("DLV", "Delhivery", "Delhivery", "DLV"),
+    ("BDT", "Blue Dart", "Blue Dart", None),
+)
+BOXES = (("S", "Small 20x15x10", 200, 150, 100), ("M", "Medium 30x25x15", 300, 250, 150),
+         ("L", "Large 40x30x20", 400, 300, 200))  # fmt: skip
+SUPPLIER = "Tiruppur Knits"
+
+
+def _warehouse_ops(tenant: Tenant, warehouses: list[Warehouse], skus: list[SKU], *, actor: User,
+                   created: dict[str, int]) -> None:  # fmt: skip
+    """What the scanner flows need: couriers (one with an AWB series), box sizes, a supplier and an open
+    purchase order of the first warehouse, so a picker can receive, pick, pack and hand over at once."""
+    from warehouse.inbound import services as inbound
+    from warehouse.inbound.models import PurchaseOrder, Supplier
+    from warehouse.shipping.models import BoxSize, Courier
+
+    for code, name, carrier, prefix in COURIERS:
+        series = {"awb_source": Courier.AwbSource.SERIES, "awb_prefix": prefix, "awb_next": 10_000_001,
+                  "awb_last": 10_999_999, "awb_digits": 8} if prefix else {"awb_source": Courier.AwbSource.MANUAL}  # fmt: skip
+        _, is_new = Courier.objects.get_or_create(tenant=tenant, code=code,
+                                                  defaults={"name": name, "channel_carrier_code": carrier, **series})  # fmt: skip
+        _count(created, "couriers", is_new)
+    for code, name, length, width, height in BOXES:
+        _, is_new = BoxSize.objects.get_or_create(tenant=tenant, code=code, defaults={
+            "name": name, "length_mm": length, "breadth_mm": width, "height_mm": height})  # fmt: skip
+        _count(created, "box sizes", is_new)
+    supplier, is_new = Supplier.objects.get_or_create(tenant=tenant, name=SUPPLIER, defaults={"contact_name": "Murugan"})
+    _count(created, "suppliers", is_new)
+    if PurchaseOrder.objects.filter(tenant=tenant).exists():
+        return
+    stocked = [sku for sku in skus if not sku.is_bundle][:3]
+    lines = [inbound.LineInput(sku=sku, quantity_ordered=12, unit_cost=(sku.selling_price * 2 / 5).quantize(sku.selling_price))
+             for sku in stocked]  # fmt: skip
+    po = inbound.create_purchase_order(tenant, supplier=supplier, warehouse=warehouses[0], lines=lines, actor=actor)
+    inbound.open_purchase_order(po, actor=actor)
+    _count(created, "purchase orders", True)
 
 
 def _count(created: dict[str, int], what: str, was_created: bool) -> None:
