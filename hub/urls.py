@@ -15,5 +15,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("scan/", include("warehouse.scanner.urls")),
     path("scan/", include("warehouse.inbound.urls")),
+    path("scan/", include("warehouse.picking.urls")),
+    path("scan/", include("warehouse.shipping.urls")),
+    path("scan/", include("warehouse.returns.urls")),
+    path("scan/", include("warehouse.counts.urls")),
     path("", include("hub.dashboard.urls")),
 ]

@@ -24,17 +24,14 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from hub.catalog.models import SKU, Barcode
 from hub.core.api import tenant_rows
-from hub.core.errors import DomainError
 from hub.core.permissions import DEFAULT_WRITE
-from hub.tenants.roles import ALL_ROLES, STAFF_ROLES, Role
-from warehouse.counts import actions, selectors
-from warehouse.counts.models import CountBin, CountLine, CycleCount
+from hub.tenants.roles import ALL_ROLES, Role
+from warehouse.counts import actions, answers, selectors
+from warehouse.counts.models import CycleCount
 from warehouse.counts.serializers import (
     CountAnswer,
     CountBinRequest,
-    CountBinSerializer,
     CountOpenRequest,
     CountReasonRequest,
     CountRequest,
@@ -80,12 +77,11 @@ class CycleCountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_serializer_context(self):
         context = super().get_serializer_context()
         user = getattr(self.request, "user", None)
-        context["blind"] = bool(user and user.is_authenticated and not user.has_role(*STAFF_ROLES))  # the counters
+        context["blind"] = answers.is_blind(user)  # the counters
         return context
 
     def _detail(self, count: CycleCount) -> dict:
-        count = selectors.count_details(self.request.user.tenant).get(pk=count.pk)
-        return CycleCountDetailSerializer(count, context=self.get_serializer_context()).data
+        return answers.detail(count, blind=answers.is_blind(self.request.user))
 
     def _payload(self, serializer_class) -> dict:
         payload = serializer_class(data=self.request.data, context={"tenant": self.request.user.tenant})
@@ -115,7 +111,7 @@ class CycleCountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         count, data = self.get_object(), self._payload(CountScanBinRequest)
 
         def work():
-            bin = _bin_for_barcode(count, data["barcode"])
+            bin = answers.bin_for_barcode(count.tenant_id, data["barcode"])
             entry = actions.start_bin(count, bin=bin, actor=request.user)
             return self._answer(count, entry.bin, f"Counting bin {bin.code}: scan its units.")
 
@@ -127,7 +123,7 @@ class CycleCountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         count, data = self.get_object(), self._payload(CountRequest)
 
         def work():
-            sku = _sku_for_barcode(count, data["barcode"])
+            sku = answers.sku_for_barcode(count.tenant_id, data["barcode"])
             line = actions.count_units(count, bin=data["bin"], sku=sku, quantity=data["quantity"],
                                        counted=data["counted"], actor=request.user)  # fmt: skip
             return self._answer(count, data["bin"], f"{sku.code}: {line.counted} counted in bin {data['bin'].code}.")
@@ -151,12 +147,8 @@ class CycleCountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         count = self.get_object()
 
         def work():
-            result = actions.finish_count(count, actor=request.user)
-            detail = self._detail(count)
-            return {
-                "message": _finish_message(result), "next": detail["next"], "posted": len(result.posted),
-                "waiting": len(result.waiting), "recount": [bin.code for bin in result.recount], "count": detail,
-            }  # fmt: skip
+            return answers.finish_answer(actions.finish_count(count, actor=request.user),
+                                         blind=answers.is_blind(request.user))  # fmt: skip
 
         return self._once("count.finish", work, key_required=False)
 
@@ -182,43 +174,4 @@ class CycleCountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             actions.cancel_count(count, actor=request.user, reason=data["reason"])), key_required=False)  # fmt: skip
 
     def _answer(self, count: CycleCount, bin: Bin, message: str) -> dict:
-        detail = self._detail(count)
-        entry = CountBin.objects.select_related("bin").get(count=count, bin=bin)
-        lines = CountLine.objects.filter(count=count, bin=bin, status=CountLine.Status.COUNTING, counted__gt=0)
-        return {
-            "message": message,
-            "next": "count_units",
-            "bin": CountBinSerializer(entry).data,
-            "counted": [{"sku": line.sku_id, "sku_code": line.sku.code, "counted": line.counted}
-                        for line in lines.select_related("sku").order_by("sku__code")],
-            "count": detail,
-        }  # fmt: skip
-
-
-def _finish_message(result: actions.Finish) -> str:
-    parts = [f"{len(result.posted)} difference(s) posted"]
-    if result.waiting:
-        parts.append(f"{len(result.waiting)} wait for a supervisor's approval")
-    if result.recount:
-        parts.append(f"stock moved while counting: count bin(s) {', '.join(b.code for b in result.recount)} again")
-    return "; ".join(parts) + "."
-
-
-def _bin_for_barcode(count: CycleCount, code: str) -> Bin:
-    found = Bin.objects.filter(tenant_id=count.tenant_id, barcode=code.strip()).first()
-    if found is None:
-        raise DomainError(f"No bin has the barcode {code!r}.", field="barcode", code="unknown_bin")
-    return found
-
-
-def _sku_for_barcode(count: CycleCount, code: str) -> SKU:
-    """The SKU a unit's barcode (or SKU code) names; a bin's barcode is told apart, to move on to it."""
-    code = code.strip()
-    barcode = Barcode.objects.filter(tenant_id=count.tenant_id, code=code).select_related("sku").first()
-    sku = barcode.sku if barcode else SKU.objects.filter(tenant_id=count.tenant_id, code=code).first()
-    if sku is not None:
-        return sku
-    if Bin.objects.filter(tenant_id=count.tenant_id, barcode=code).exists():
-        raise DomainError(f"{code} is a bin: finish this bin, then scan {code} on the bin screen.", field="barcode",
-                          code="is_a_bin")  # fmt: skip
-    raise DomainError(f"No SKU has the barcode {code!r}.", field="barcode", code="unknown_barcode")
+        return answers.count_answer(count, bin, message, blind=answers.is_blind(self.request.user))

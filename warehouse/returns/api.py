@@ -22,10 +22,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from hub.core.api import tenant_rows
-from hub.core.errors import DomainError
 from hub.tenants.roles import ALL_ROLES, Role
-from warehouse.models import Bin, Warehouse
-from warehouse.returns import actions, selectors
+from warehouse.models import Warehouse
+from warehouse.returns import actions, answers, selectors
 from warehouse.returns.lookup import order_for_code
 from warehouse.returns.models import Return
 from warehouse.returns.serializers import (
@@ -109,10 +108,7 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             scan = actions.scan_unit(
                 ret, barcode=data["barcode"], grade=data["grade"], quantity=data["quantity"], actor=request.user
             )
-            units = sum(line.quantity for line in scan.lines)
-            sku = scan.lines[0].sku.code
-            message = f"{units} x {sku} graded {data['grade']}: into bin {scan.bin.code}."
-            return _scan_answer(self._detail(ret), message, scan.bin, scan.lines, scan.left_of_sku, scan.left)
+            return answers.scan_answer(scan, data["grade"])
 
         return self._once("return.scan", work)
 
@@ -122,14 +118,10 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ret, data = self.get_object(), self._payload(ReturnPutawayRequest)
 
         def work():
-            to_bin = _bin_for_barcode(request.user.tenant, data["bin"])
+            to_bin = answers.bin_for_barcode(request.user.tenant, data["bin"])
             rows = actions.put_away(ret, barcode=data["barcode"], to_bin=to_bin, quantity=data["quantity"],
                                     actor=request.user)  # fmt: skip
-            detail, sku = self._detail(ret), rows[0].sku
-            message = f"{sum(r.quantity for r in rows)} x {sku.code} put away in bin {to_bin.code}."
-            waiting = detail["waiting_putaway"]
-            left_of_sku = sum(item["quantity"] for item in waiting if item["sku"] == sku.pk)
-            return _scan_answer(detail, message, to_bin, [], left_of_sku, sum(item["quantity"] for item in waiting))
+            return answers.putaway_answer(ret, rows, to_bin)
 
         return self._once("return.putaway", work)
 
@@ -147,22 +139,3 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ret = self.get_object()
         return self._once("return.cancel", lambda: self._detail(actions.cancel_return(ret, actor=request.user)),
                           key_required=False)  # fmt: skip
-
-
-def _scan_answer(detail: dict, message: str, bin: Bin, lines, left_of_sku, left) -> dict:
-    return {
-        "message": message,
-        "next": detail["next"],
-        "bin": {"id": bin.pk, "code": bin.code, "barcode": bin.barcode, "kind": bin.kind},
-        "lines": [line for line in detail["lines"] if line["id"] in {row.pk for row in lines}],
-        "left_of_sku": left_of_sku,
-        "left": left,
-        "order_return": detail,
-    }
-
-
-def _bin_for_barcode(tenant, code: str) -> Bin:
-    found = Bin.objects.for_tenant(tenant).filter(barcode=code.strip()).first()
-    if found is None:
-        raise DomainError(f"No bin has the barcode {code!r}.", field="bin", code="unknown_bin")
-    return found

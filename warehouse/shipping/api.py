@@ -225,7 +225,7 @@ class ShipmentViewSet(_Payload, mixins.ListModelMixin, mixins.RetrieveModelMixin
         def work() -> dict:
             result = packing.start_packing(request.user.tenant, data["code"], user=request.user,
                                            barcode=data["barcode"], quantity=data["quantity"])  # fmt: skip
-            return _pack_answer(result)
+            return selectors.pack_answer(result)
 
         return self._once("packing.start", work)
 
@@ -233,7 +233,7 @@ class ShipmentViewSet(_Payload, mixins.ListModelMixin, mixins.RetrieveModelMixin
     @action(detail=True, methods=["post"])
     def scan(self, request, pk=None):
         shipment, data = self.get_object(), self._payload(ScanUnitRequest)
-        return self._once(f"shipment.{shipment.pk}.scan", lambda: _pack_answer(packing.scan_unit(
+        return self._once(f"shipment.{shipment.pk}.scan", lambda: selectors.pack_answer(packing.scan_unit(
             shipment, data["barcode"], quantity=data["quantity"], user=request.user)))  # fmt: skip
 
     @extend_schema(request=PackFinishRequest, responses=PackAnswerSerializer,
@@ -243,10 +243,10 @@ class ShipmentViewSet(_Payload, mixins.ListModelMixin, mixins.RetrieveModelMixin
         shipment, data = self.get_object(), self._payload(PackFinishRequest)
 
         def work() -> dict:
-            box = _box(request.user.tenant, data["box"])
+            box = packing.find_box(request.user.tenant, data["box"])
             result = packing.finish_packing(shipment, box=box, weight_grams=data["weight_grams"],
                                             courier=data.get("courier"), awb=data["awb"], user=request.user)  # fmt: skip
-            return _pack_answer(result)
+            return selectors.pack_answer(result)
 
         return self._once(f"shipment.{shipment.pk}.finish", work)
 
@@ -278,27 +278,6 @@ class ShipmentViewSet(_Payload, mixins.ListModelMixin, mixins.RetrieveModelMixin
         with transaction.atomic():
             message = channel.requeue(self.get_object())
         return Response({"message": message}, status=status.HTTP_202_ACCEPTED)
-
-
-def _box(tenant, value: str) -> BoxSize:
-    value = (value or "").strip()
-    boxes = BoxSize.objects.for_tenant(tenant)
-    box = boxes.filter(code__iexact=value).first() or (boxes.filter(pk=int(value)).first() if value.isdigit() else None)
-    if box is None:
-        raise packing.PackRefused(f"Unknown box {value!r}: scan or pick a box size.", code="unknown_box", field="box")
-    return box
-
-
-def _pack_answer(result: packing.PackResult) -> dict:
-    picklist = result.picklist
-    extra = {"picklist": {"id": picklist.pk, "number": picklist.number} if picklist else None}
-    if result.shipment is not None:
-        return selectors.box_answer(result.shipment, result.message, created=result.created, **extra)
-    done = not result.orders
-    return {
-        "message": result.message, "shipment": None, "orders": result.orders, **extra,
-        "next": {"action": "done" if done else "scan_order", "message": result.message},
-    }  # fmt: skip
 
 
 # Shipping ------------------------------------------------------------------------------------------

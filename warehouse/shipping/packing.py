@@ -289,6 +289,16 @@ def check_unchanged(order: Order, items: list[ShipmentItem], shipment: Shipment)
         )  # fmt: skip
 
 
+def find_box(tenant, value: str) -> BoxSize:
+    """The box size a packer scanned (its code) or picked (its id); refused when there is none."""
+    value = (value or "").strip()
+    boxes = BoxSize.objects.for_tenant(tenant)
+    box = boxes.filter(code__iexact=value).first() or (boxes.filter(pk=int(value)).first() if value.isdigit() else None)
+    if box is None:
+        raise PackRefused(f"Unknown box {value!r}: scan or pick a box size.", code="unknown_box", field="box")
+    return box
+
+
 def _check_box(shipment: Shipment, box: BoxSize, weight_grams: int) -> None:
     if box is None or box.tenant_id != shipment.tenant_id:
         raise PackRefused("Choose the box size (scan or pick it).", field="box")

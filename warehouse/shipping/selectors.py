@@ -2,6 +2,7 @@
 answers (what happened, what to do next, how far along)."""
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
@@ -10,6 +11,9 @@ from hub.catalog.models import SKU, Barcode
 from hub.orders.models import LineAllocation, Order
 from hub.orders.states import LineStatus
 from warehouse.shipping.models import Courier, Manifest, Shipment, ShipmentItem
+
+if TYPE_CHECKING:
+    from warehouse.shipping.packing import PackResult  # packing reads through this module
 
 
 def order_for_awb(tenant, awb: str) -> Order | None:
@@ -143,6 +147,20 @@ def box_answer(shipment: Shipment, message: str = "", **extra) -> dict:
         "next": box_next(shipment, items),
         **extra,
     }
+
+
+def pack_answer(result: "PackResult") -> dict:
+    """The answer to a packing step (a ``packing.PackResult``): the box's answer, or, for a picklist that
+    leaves the packer a choice, its orders still to pack."""
+    picklist = result.picklist
+    extra = {"picklist": {"id": picklist.pk, "number": picklist.number} if picklist else None}
+    if result.shipment is not None:
+        return box_answer(result.shipment, result.message, created=result.created, **extra)
+    done = not result.orders
+    return {
+        "message": result.message, "shipment": None, "orders": result.orders, **extra,
+        "next": {"action": "done" if done else "scan_order", "message": result.message},
+    }  # fmt: skip
 
 
 def manifest_summary(manifest: Manifest, rows: list[Shipment]) -> dict:
