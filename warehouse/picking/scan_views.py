@@ -16,14 +16,16 @@ from django.urls import reverse
 
 from hub.core.errors import DomainError
 from hub.dashboard.access import role_required
+from hub.tenants.roles import Role
 from warehouse.models import Warehouse
 from warehouse.picking import selectors, services
-from warehouse.picking.models import Picklist, PicklistLine, PicklistOrder
+from warehouse.picking.models import Picklist, PicklistOrder
 from warehouse.picking.selectors import Stop, Walk
 from warehouse.scanner import kit
 from warehouse.scanner.menu import Flow, register
 
 SHORT_REASONS = ("Not in the bin", "Fewer than expected", "Damaged units")
+SUPERVISORS = (Role.ADMIN, Role.OPERATIONS)
 
 
 def register_flows() -> None:
@@ -38,16 +40,49 @@ def home(request: HttpRequest) -> HttpResponse:
     """Get work: the picker's picklists in hand, and one "Get work" button per active warehouse."""
     warehouses = _warehouses(request.user.tenant)
     answer, status, idle = None, 200, False
+    supervisor = request.user.has_role(*SUPERVISORS)
     if request.method == "POST":
         data = kit.payload(request)
-        answer, status = kit.run(request, "picklist.next", lambda key: _get_work(request.user, warehouses, data), data=data)
-        idle = bool(answer.pop("idle", False)) if answer.get("ok") else False
+        if str(data.get("do") or "").startswith("build:"):
+            answer, status = kit.run(request, "picklist.build", lambda key: _build(request.user, warehouses, data), data=data)
+        else:
+            answer, status = kit.run(request, "picklist.next", lambda key: _get_work(request.user, warehouses, data),
+                                     data=data)  # fmt: skip
+            idle = bool(answer.pop("idle", False)) if answer.get("ok") else False
     held = selectors.picklists(request.user.tenant).filter(picker=request.user, status__in=Picklist.HELD)
+    waiting = _waiting_orders(warehouses) if supervisor else {}
     screen = kit.Screen(
         title="Pick", template="picking/scan/home.html", action=reverse("picking:scan-home"), scan=False,
-        context={"warehouses": warehouses, "held": list(held.order_by("assigned_at", "pk")), "idle": idle},
+        context={"warehouses": warehouses, "held": list(held.order_by("assigned_at", "pk")), "idle": idle,
+                 "supervisor": supervisor, "waiting": [(w, waiting.get(w.pk, 0)) for w in warehouses]},
     )  # fmt: skip
     return kit.respond(request, screen, answer, status=status)
+
+
+def _waiting_orders(warehouses: list[Warehouse]) -> dict[int, int]:
+    """Allocated orders per warehouse that no picklist holds yet: what "Build picklists" would take."""
+    from django.db.models import Count
+
+    from hub.orders.models import Order
+    from hub.orders.states import OrderStatus
+
+    orders = Order.objects.filter(warehouse__in=warehouses, status=OrderStatus.ALLOCATED).exclude(
+        picklist_entries__status=PicklistOrder.Status.ACTIVE
+    )
+    return dict(orders.values_list("warehouse_id").annotate(n=Count("pk")).values_list("warehouse_id", "n"))
+
+
+def _build(user, warehouses: list[Warehouse], data: dict[str, Any]) -> kit.Answer:
+    """A supervisor builds picklists from the warehouse's allocated orders: one batch walk, or one per order."""
+    if not user.has_role(*SUPERVISORS):
+        raise DomainError("Only a supervisor (operations or admin) builds picklists.", field="do")
+    _, mode, warehouse_id = [*str(data.get("do")).split(":"), "", ""][:3]  # build:<batch|single>:<warehouse id>
+    chosen = next((w for w in warehouses if str(w.pk) == warehouse_id), None)
+    if chosen is None:
+        raise DomainError("Choose the warehouse to build picklists for.", field="warehouse")
+    mode = "single" if mode == "single" else "batch"
+    result = services.build_picklists(chosen, mode=mode, user=user)
+    return {"ok": True, "message": f"{chosen.code}: {result.message}"}
 
 
 def _warehouses(tenant) -> list[Warehouse]:
@@ -170,24 +205,13 @@ def _short_question(picklist: Picklist, data: dict[str, Any]) -> kit.Answer:
 
 
 def _short(picklist: Picklist, data: dict[str, Any], user) -> kit.Answer:
-    """Report ``missing`` units of a stop (one SKU in one bin) short. In a batch the stop fills several
-    orders' lines: the missing units come off the last ones on the walk first (the latest ship-by), each
-    through ``services.short_pick``, so the orders first on the picklist still get their units."""
-    walk = Walk.of(picklist)
-    stop = _stop(walk, data.get("sku"))
+    """Report ``missing`` units of a stop (one SKU in one bin) short (``services.short_pick_item``)."""
+    stop = _stop(Walk.of(picklist), data.get("sku"))
     if stop is None:
         raise DomainError("That item is not left to pick at this bin any more; scan on.", field="sku")
     missing = _quantity(data.get("missing"), what="number of missing units", field="missing", default=None)
-    if missing > stop.left:
-        raise DomainError(f"At most {stop.left} x {stop.sku.code} can be missing here, not {missing}.", field="missing")
     reason = str(data.get("reason") or "").strip()[:100]
-    results, left = [], missing
-    for line in reversed(stop.lines):
-        line = PicklistLine.objects.get(pk=line.pk)  # an earlier report may have dropped it with its order
-        take = min(left, line.left)
-        if take:
-            results.append(services.short_pick(line, missing=take, reason=reason, user=user))
-            left -= take
+    results = services.short_pick_item(picklist, stop.sku.pk, missing=missing, reason=reason, user=user)
     if not results:
         raise DomainError("Nothing is left to report short there; scan on.", field="missing")
     message = " ".join(result.message for result in results)

@@ -281,6 +281,28 @@ def _move_allocation(line: PicklistLine, quantity: int, packing: Bin) -> None:
 
 
 @transaction.atomic
+def short_pick_item(picklist: Picklist, sku_id: int, *, missing: int, reason: str = "", user) -> list[ScanResult]:
+    """``missing`` units of one SKU are not in the bin to pick from now. In a batch that bin fills several
+    orders' lines: the missing units come off the orders last on the walk first (the latest ship-by), one
+    ``short_pick`` each, so the orders first on the picklist still get their units. All or nothing."""
+    walk = Walk.of(picklist)
+    here = walk.stops_at(walk.next_bin.pk) if walk.next_bin is not None else []
+    stop = next((stop for stop in here if stop.sku.pk == sku_id), None)
+    if stop is None:
+        raise PickRefused("That item is not left to pick at this bin any more; scan on.", code="line_closed", field="sku")
+    if missing < 1 or missing > stop.left:
+        raise PickRefused(f"At most {stop.left} x {stop.sku.code} can be missing at {stop.bin.code}, not {missing}.",
+                          code="too_many", field="missing")  # fmt: skip
+    results, left = [], missing
+    with transaction.atomic():
+        for line in reversed(stop.lines):
+            line = PicklistLine.objects.get(pk=line.pk)  # an earlier report may have dropped it with its order
+            if take := min(left, line.left):
+                results.append(short_pick(line, missing=take, reason=reason, user=user))
+                left -= take
+    return results
+
+
 def short_pick(line: PicklistLine, *, missing: int | None = None, reason: str = "", user) -> ScanResult:
     """Units of ``line`` are not in its bin. The bin's on hand goes down by ``missing`` (default: all the
     line still needs) in the ledger, the order leaves the picklist and is allocated afresh."""

@@ -243,3 +243,21 @@ def test_finishing_goes_back_to_the_menu_saying_where_the_tote_goes(handheld, pi
     assert Picklist.objects.get(pk=built.pk).status == "picked"
     assert set(PicklistOrder.objects.filter(picklist=built).values_list("status", flat=True)) == {"picked"}
     assert "is picked" in handheld.get(pick_url).content.decode()
+
+
+def test_a_supervisor_builds_picklists_from_the_pick_screen_and_a_picker_cannot(tenant, warehouse, floor, place, handheld):
+    place("O-1", ("RED", 1))
+    place("O-2", ("BLUE", 1))
+    supervisor = logged_in(factories.make_user(tenant, "operations", username="sup"))
+
+    page = supervisor.get(HOME).content.decode()
+    assert "PNQ1</strong>: 2 allocated orders waiting" in page
+    assert "Build picklists" not in handheld.get(HOME).content.decode()
+
+    refused = send(handheld, HOME, do=f"build:batch:{warehouse.pk}")
+    built = send(supervisor, HOME, do=f"build:batch:{warehouse.pk}")
+
+    assert (refused.status_code, refused.json()["message"]) == (400, "Only a supervisor (operations or admin) builds picklists.")
+    assert built.status_code == 200 and built.json()["message"].startswith("PNQ1: 1 picklist(s) with 2 order(s)")
+    assert Picklist.objects.get().kind == "batch"
+    assert "0 allocated orders waiting" in supervisor.get(HOME).content.decode()

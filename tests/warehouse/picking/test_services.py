@@ -449,3 +449,20 @@ def test_a_picklist_line_cannot_be_overpicked_in_the_database(walking):
     line = walking.lines.first()
     with pytest.raises(IntegrityError):
         PicklistLine.objects.filter(pk=line.pk).update(picked=line.quantity + 1)
+
+
+def test_a_short_item_in_a_batch_comes_off_the_orders_last_on_the_walk_first(warehouse, floor, place, picker):
+    place("O-1", ("GREEN", 1), ship_by=datetime(2026, 11, 22, tzinfo=UTC))
+    place("O-2", ("GREEN", 1), ship_by=datetime(2026, 11, 23, tzinfo=UTC))
+    (picklist,) = build(warehouse, mode="batch").picklists
+    services.next_picklist(picker, warehouse)
+    services.scan_bin(picklist, "A-01-03", user=picker)
+
+    with pytest.raises(PickRefused, match="At most 2 x GREEN can be missing at A-01-03, not 3"):
+        services.short_pick_item(picklist, floor.skus["GREEN"].pk, missing=3, user=picker)
+    results = services.short_pick_item(picklist, floor.skus["GREEN"].pk, missing=1, reason="not found", user=picker)
+
+    assert [result.extra["left_order"]["order"] for result in results] == ["O-2"]  # the later ship-by
+    entries = dict(PicklistOrder.objects.filter(picklist=picklist).values_list("order__channel_order_id", "status"))
+    assert entries == {"O-1": "active", "O-2": "left"}
+    clean_ledger()

@@ -101,6 +101,13 @@
   function say(text, state) {
     message.textContent = text;
     setState(state);
+    if (text && state !== "busy") {
+      var top = message.getBoundingClientRect().top;
+      if (top < 0 || top > window.innerHeight - 40) {
+        // the answer must be seen: a screen scrolled down to its buttons would hide it
+        message.scrollIntoView({ block: "center", behavior: "instant" });
+      }
+    }
   }
 
   // Focus ----------------------------------------------------------------------------------------------
