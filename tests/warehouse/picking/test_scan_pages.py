@@ -200,7 +200,7 @@ def test_short_pick_asks_how_many_and_why_then_the_last_order_leaves(handheld, p
     too_many = send(handheld, pick_url, do="short_confirm", sku=str(floor.skus["BLUE"].pk), missing="4",
                     reason="Fewer than expected")  # fmt: skip
     assert too_many.status_code == 400
-    assert too_many.json()["message"] == "At most 3 x BLUE can be missing here, not 4."
+    assert too_many.json()["message"] == "At most 3 x BLUE can be missing at A-01-02, not 4."
     assert too_many.json()["title"] == "Short pick"  # still on the short screen, with what was keyed
     assert 'name="missing" value="4"' in too_many.json()["html"]
     assert 'value="Fewer than expected" checked' in too_many.json()["html"]
