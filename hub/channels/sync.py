@@ -587,10 +587,13 @@ PUSHES = {STOCK: push_stock, PRICES: push_prices, RECONCILE: reconcile_stock}
 def retry_failure(failure: SyncFailure, *, connector: Connector | None = None) -> SyncFailure:
     """Try one failed record again, alone: an order is mapped again from its kept payload and imported;
     a stock or price item is pushed again with the quantity or price the hub offers now; a listing whose
-    quantity could not be read back is reconciled again."""
+    quantity could not be read back is reconciled again; a shipment the channel refused is confirmed again
+    with the carrier and tracking number kept."""
     account = failure.account
     _check_running(account)
     with _connected(account, connector) as connector:
+        if failure.stream == SHIPMENTS:
+            return _confirm_again(failure, connector)
         if failure.stream in PUSHES:
             PUSHES[failure.stream](account, connector=connector, only={failure.record_key}, trigger="retry")
         else:
@@ -607,6 +610,20 @@ def retry_failure(failure: SyncFailure, *, connector: Connector | None = None) -
         else:
             failure.save(update_fields=["status", "updated_at"])
         return failure
+
+
+def _confirm_again(failure: SyncFailure, connector: Connector) -> SyncFailure:
+    order = Order.objects.filter(account=failure.account, channel_order_id=failure.record_key).first()
+    if order is None:
+        return _retried(failure, "The order is no longer in the hub.")
+    payload = failure.payload or {}
+    if confirm_shipment(order, carrier=payload.get("carrier", ""), tracking_number=payload.get("tracking_number", ""),
+                        connector=connector):  # fmt: skip
+        failure.status = SyncFailure.Status.RESOLVED
+        failure.save(update_fields=["status", "updated_at"])
+    else:  # refused again: confirm_shipment wrote the new answer on this open failure (same order id)
+        failure.refresh_from_db()
+    return failure
 
 
 def _read_again(connector: Connector, failure: SyncFailure):

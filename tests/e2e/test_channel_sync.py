@@ -366,3 +366,23 @@ def test_a_signed_cancellation_webhook_cancels_the_order_once(channel, account, 
 
     assert forged.status_code == 401
     assert WebhookEvent.objects.filter(account=account).count() == 1
+
+
+def test_a_shipment_the_channel_refused_is_confirmed_again_from_its_kept_failure(channel, account):
+    from connectors.sandbox.base import Faults
+
+    [order_id] = channel.add_orders(1)
+    sync.sync_orders(account)
+    order = Order.objects.get(account=account, channel_order_id=order_id)
+    channel.app.faults = Faults(error_every=1)  # the channel is down for longer than the retries last
+
+    assert sync.confirm_shipment(order, carrier="Delhivery", tracking_number="DLV0007654321") is False
+    failure = SyncFailure.objects.get(account=account, stream="shipments")
+    assert (failure.record_key, failure.payload["tracking_number"]) == (order_id, "DLV0007654321")
+
+    channel.app.faults = Faults()
+    retried = sync.retry_failure(failure)
+
+    assert retried.status == "resolved"
+    assert channel.tracking_numbers(order_id) == ["DLV0007654321"]
+    assert Order.objects.get(pk=order.pk).status == "allocated"  # nothing re-imported or changed
