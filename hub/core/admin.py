@@ -1,9 +1,30 @@
 """Admin plumbing: non-superusers see and choose only their own tenant's rows."""
 
-from django.contrib import admin
+from collections.abc import Callable
+
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
+from hub.core.errors import DomainError
 from hub.core.models import ImportJob
+
+
+def run_action(modeladmin, request, queryset, action: Callable, *, done: str, noun: str,
+               name: Callable = str) -> None:  # fmt: skip
+    """Apply a service ``action`` to each chosen row (oldest first), reporting each refusal by the row's
+    ``name`` instead of failing the lot: "3 order(s) cancelled." and one warning per row refused."""
+    changed, refused = 0, []
+    for row in queryset.order_by("pk"):
+        try:
+            action(row)
+        except DomainError as error:
+            refused.append(f"{name(row)}: {error.message}")
+        else:
+            changed += 1
+    if changed:
+        modeladmin.message_user(request, f"{changed} {noun}(s) {done}.", messages.SUCCESS)
+    for message in refused:
+        modeladmin.message_user(request, message, messages.WARNING)
 
 
 class TenantScopedAdmin(admin.ModelAdmin):

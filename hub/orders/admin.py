@@ -6,10 +6,9 @@ list actions to those allowed to change orders. Orders come from the channels, s
 deleted here.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from hub.core.admin import TenantScopedAdmin, TenantScopedInline
-from hub.core.errors import DomainError
+from hub.core.admin import TenantScopedAdmin, TenantScopedInline, run_action
 from hub.orders import actions
 from hub.orders.models import Order, OrderEvent, OrderLine
 
@@ -73,18 +72,8 @@ class OrderAdmin(TenantScopedAdmin):
         return obj is None and super().has_change_permission(request, obj)
 
     def _run(self, request, queryset, action, done: str) -> None:
-        changed, refused = 0, []
-        for order in queryset.order_by("pk"):
-            try:
-                action(order, actor=request.user)
-            except DomainError as exc:
-                refused.append(f"{order.channel_order_id}: {exc.message}")
-            else:
-                changed += 1
-        if changed:
-            self.message_user(request, f"{changed} order(s) {done}.", messages.SUCCESS)
-        for message in refused:
-            self.message_user(request, message, messages.WARNING)
+        run_action(self, request, queryset, lambda order: action(order, actor=request.user), done=done, noun="order",
+                   name=lambda order: order.channel_order_id)  # fmt: skip
 
     @admin.action(description="Cancel selected orders (releases their stock)", permissions=["change"])
     def cancel_selected(self, request, queryset):

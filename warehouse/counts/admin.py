@@ -5,11 +5,10 @@ Counts are opened and counted by ``warehouse.counts.actions`` (the scanner and t
 rejects or cancels them here, as list actions; a refusal is reported per count.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Q
 
-from hub.core.admin import ReadOnlyAdminMixin, TenantScopedAdmin, TenantScopedInline
-from hub.core.errors import DomainError
+from hub.core.admin import ReadOnlyAdminMixin, TenantScopedAdmin, TenantScopedInline, run_action
 from warehouse.counts import actions
 from warehouse.counts.models import CountBin, CountLine, CycleCount
 
@@ -85,31 +84,18 @@ class CycleCountAdmin(TenantScopedAdmin):
         """Change rights allow the list actions; a count's own page is always read-only."""
         return obj is None and super().has_change_permission(request, obj)
 
-    def _run(self, request, queryset, action, done: str) -> None:
-        changed, refused = 0, []
-        for count in queryset.order_by("pk"):
-            try:
-                action(count)
-            except DomainError as error:
-                refused.append(f"{count}: {error.message}")
-            else:
-                changed += 1
-        if changed:
-            self.message_user(request, f"{changed} count(s) {done}.", messages.SUCCESS)
-        for message in refused:
-            self.message_user(request, message, messages.WARNING)
-
     @admin.action(description="Approve the differences of selected counts (posts them)", permissions=["change"])
     def approve_selected(self, request, queryset):
-        self._run(request, queryset, lambda count: actions.approve_count(count, actor=request.user), "approved")
+        run_action(self, request, queryset, lambda count: actions.approve_count(count, actor=request.user),
+                   done="approved", noun="count")  # fmt: skip
 
     @admin.action(description="Reject the differences of selected counts (bins are counted again)",
                   permissions=["change"])  # fmt: skip
     def reject_selected(self, request, queryset):
-        self._run(request, queryset, lambda count: actions.reject_count(count, actor=request.user, reason=REASON),
-                  "rejected: their bins are to be counted again")  # fmt: skip
+        run_action(self, request, queryset, lambda count: actions.reject_count(count, actor=request.user, reason=REASON),
+                   done="rejected: their bins are to be counted again", noun="count")  # fmt: skip
 
     @admin.action(description="Cancel selected counts (frees their bins)", permissions=["change"])
     def cancel_selected(self, request, queryset):
-        self._run(request, queryset, lambda count: actions.cancel_count(count, actor=request.user, reason=REASON),
-                  "cancelled")  # fmt: skip
+        run_action(self, request, queryset, lambda count: actions.cancel_count(count, actor=request.user, reason=REASON),
+                   done="cancelled", noun="count")  # fmt: skip

@@ -1,7 +1,6 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from hub.core.admin import ReadOnlyAdminMixin, TenantScopedAdmin, TenantScopedInline
-from hub.core.errors import DomainError
+from hub.core.admin import ReadOnlyAdminMixin, TenantScopedAdmin, TenantScopedInline, run_action
 from warehouse.inbound import services
 from warehouse.inbound.models import (
     GoodsReceipt,
@@ -41,16 +40,8 @@ class PurchaseOrderLineInline(TenantScopedInline):
 
 
 def _run(modeladmin, request, queryset, action, done: str) -> None:
-    """Apply one service action to each chosen PO, reporting refusals instead of failing the lot."""
-    moved = 0
-    for po in queryset:
-        try:
-            action(po, actor=request.user)
-            moved += 1
-        except DomainError as error:
-            modeladmin.message_user(request, f"{po.number}: {error.message}", level=messages.ERROR)
-    if moved:
-        modeladmin.message_user(request, f"{moved} purchase order(s) {done}.", level=messages.SUCCESS)
+    run_action(modeladmin, request, queryset, lambda po: action(po, actor=request.user), done=done,
+               noun="purchase order", name=lambda po: po.number)  # fmt: skip
 
 
 @admin.action(description="Open the selected draft POs", permissions=["change"])

@@ -5,12 +5,11 @@ so none is added or edited here. Those allowed to change picklists may cancel th
 the orders go back to allocated, keeping their reservations), as a list action.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from hub.core.admin import ReadOnlyAdminMixin, TenantScopedAdmin, TenantScopedInline
-from hub.core.errors import DomainError
+from hub.core.admin import ReadOnlyAdminMixin, TenantScopedAdmin, TenantScopedInline, run_action
 from warehouse.picking import services
 from warehouse.picking.models import Picklist, PicklistLine, PicklistOrder
 
@@ -93,15 +92,6 @@ class PicklistAdmin(TenantScopedAdmin):
 
     @admin.action(description="Cancel selected picklists (orders go back to allocated)", permissions=["change"])
     def cancel_selected(self, request, queryset):
-        cancelled, refused = 0, []
-        for picklist in queryset.order_by("pk"):
-            try:
-                services.cancel_picklist(picklist, user=request.user, reason=CANCEL_REASON)
-            except DomainError as error:
-                refused.append(f"{picklist.number}: {error.message}")
-            else:
-                cancelled += 1
-        if cancelled:
-            self.message_user(request, f"{cancelled} picklist(s) cancelled.", messages.SUCCESS)
-        for message in refused:
-            self.message_user(request, message, messages.WARNING)
+        run_action(self, request, queryset,
+                   lambda picklist: services.cancel_picklist(picklist, user=request.user, reason=CANCEL_REASON),
+                   done="cancelled", noun="picklist", name=lambda picklist: picklist.number)  # fmt: skip

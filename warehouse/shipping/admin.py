@@ -13,8 +13,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
 
-from hub.core.admin import ReadOnlyAdminMixin, TenantScopedAdmin, TenantScopedInline
-from hub.core.errors import DomainError
+from hub.core.admin import ReadOnlyAdminMixin, TenantScopedAdmin, TenantScopedInline, run_action
 from warehouse.shipping import channel, packing
 from warehouse.shipping.models import (
     BoxSize,
@@ -227,18 +226,9 @@ class ShipmentAdmin(TenantScopedAdmin):
 
     @admin.action(description="Cancel selected parcels (a packed one is unpacked)", permissions=["change"])
     def cancel_selected(self, request, queryset):
-        cancelled, refused = 0, []
-        for shipment in queryset.order_by("pk"):
-            try:
-                packing.cancel_shipment(shipment, user=request.user, reason=CANCEL_REASON)
-            except DomainError as error:
-                refused.append(f"{shipment.awb or f'Box of order {shipment.order_id}'}: {error.message}")
-            else:
-                cancelled += 1
-        if cancelled:
-            self.message_user(request, f"{cancelled} parcel(s) cancelled.", messages.SUCCESS)
-        for message in refused:
-            self.message_user(request, message, messages.WARNING)
+        run_action(self, request, queryset,
+                   lambda shipment: packing.cancel_shipment(shipment, user=request.user, reason=CANCEL_REASON),
+                   done="cancelled", noun="parcel", name=lambda shipment: shipment.awb or f"Box of order {shipment.order_id}")  # fmt: skip
 
 
 class ManifestShipmentInline(ReadOnlyAdminMixin, TenantScopedInline):
