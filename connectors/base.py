@@ -159,6 +159,39 @@ class StockReading:
     failures: list[RecordFailure] = field(default_factory=list)
 
 
+class ReturnKind(StrEnum):
+    CUSTOMER = "customer"  # the buyer sends back what was delivered
+    RTO = "rto"  # the courier brings back what was never delivered
+
+
+@dataclass(frozen=True)
+class ChannelReturnDTO:
+    """A return the channel says is on its way (or was asked for): the units of one order, by channel SKU.
+
+    ``channel_return_id`` is the channel's own id for the notice (a Shopify refund id, an Amazon RMA id),
+    so a notice read twice is one return in the hub. A notice without lines is one the channel cancelled.
+    """
+
+    channel_return_id: str
+    channel_order_id: str
+    kind: ReturnKind
+    lines: tuple[tuple[str, int], ...]  # (channel SKU, quantity)
+    reason: str = ""
+    requested_at: datetime | None = None
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ReturnPage:
+    """One page of the returns stream, like ``OrderPage``: the notices, the records that failed, where to go
+    next (``next_token``) and the latest channel update time the page covered (``high_water``)."""
+
+    returns: list[ChannelReturnDTO]
+    failures: list[RecordFailure] = field(default_factory=list)
+    next_token: str | None = None
+    high_water: datetime | None = None
+
+
 @dataclass(frozen=True)
 class PriceUpdate:
     """The price one listing should sell at on the channel, with the channel's own identifiers.
@@ -250,6 +283,11 @@ class Connector(abc.ABC):
         """The quantity each listing shows on the channel now; a listing the channel cannot report on is a
         failure of its own in the reading. Errors of the whole call (429, 5xx, 401/403) are raised."""
         raise UnsupportedOperation(f"{self.kind} cannot report the stock it holds.")
+
+    def read_returns(self, *, updated_after: datetime, token: str | None = None) -> ReturnPage:
+        """One page of the return notices the channel recorded or changed after ``updated_after`` (``token``
+        continues a window); a notice that cannot be read is a failure of its own in the page."""
+        raise UnsupportedOperation(f"{self.kind} cannot report returns.")
 
     def push_shipment(self, update: ShipmentUpdate) -> None:
         raise UnsupportedOperation(f"{self.kind} does not take shipment updates from the hub.")

@@ -1,10 +1,10 @@
 """Which syncs are due: each account's own schedule, kept on the account and editable by operations
 staff (API ``channel-accounts/{id}/``, the admin), against the start of the stream's latest run.
 
-An account has four scheduled streams (``STREAMS``): order pulls, stock pushes (the safety net: stock
-changes are pushed within seconds as they happen), price pushes, and the daily stock reconciliation
-that reads back what the channel shows. A stream is scheduled only where the account's connector can
-do it. Return pulls are not scheduled: no connector reads returns yet.
+An account has five scheduled streams (``STREAMS``): order pulls, stock pushes (the safety net: stock
+changes are pushed within seconds as they happen), price pushes, the daily stock reconciliation that
+reads back what the channel shows, and return pulls (the returns the channel announces). A stream is
+scheduled only where the account's connector can do it.
 
 ``tick()`` runs every ``SCHEDULE_TICK_SECONDS`` (Celery beat in production, the in-process scheduler
 thread of ``schedules.embedded`` in the quick start) and queues what is due, each stream on its own
@@ -38,6 +38,7 @@ STREAMS = (
     Stream("stock", "stock_push_minutes", Capability.PUSH_STOCK, Queue.STOCK),
     Stream("prices", "price_push_minutes", Capability.PUSH_PRICE, Queue.BULK),
     Stream("reconcile", "stock_reconcile_minutes", Capability.READ_STOCK, Queue.BULK),
+    Stream("returns", "return_pull_minutes", Capability.PULL_RETURNS, Queue.ORDERS),
 )
 BY_NAME = {stream.name: stream for stream in STREAMS}
 

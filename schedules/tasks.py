@@ -32,9 +32,10 @@ def retry_waiting_orders(tenant_id: int, sku_ids: list[int]) -> int:
 
 @shared_task(name="schedules.sync_account", acks_late=True, reject_on_worker_lost=True)
 def sync_account(account_id: int, *, orders: bool = True, stock: bool = True, prices: bool = False,
-                 reconcile: bool = False, since: str | None = None, trigger: str = "manual") -> list[int]:  # fmt: skip
-    """Pull the account's orders, push its stock and prices, and/or reconcile its stock with what the
-    channel shows, in that order; returns the sync run ids.
+                 reconcile: bool = False, returns: bool = False, since: str | None = None,
+                 trigger: str = "manual") -> list[int]:  # fmt: skip
+    """Pull the account's orders, push its stock and prices, reconcile its stock with what the channel
+    shows, and/or pull the returns it announces, in that order; returns the sync run ids.
 
     Each stream runs under its (account, stream) lock: a stream already running elsewhere (another
     beat, a retry, a person's "sync now") is skipped, not run twice. Quiet if the account is gone or
@@ -54,6 +55,7 @@ def sync_account(account_id: int, *, orders: bool = True, stock: bool = True, pr
         ("stock", stock, lambda: sync.push_stock(account, trigger=trigger)),
         ("prices", prices, lambda: sync.push_prices(account, trigger=trigger)),
         ("reconcile", reconcile, lambda: sync.reconcile_stock(account, trigger=trigger)),
+        ("returns", returns, lambda: sync.pull_returns(account, trigger=trigger)),
     ]  # fmt: skip
     runs = []
     for stream, wanted, run in streams:

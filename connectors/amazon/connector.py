@@ -13,6 +13,9 @@
 - **Stock reads** (``read_stock``): getListingsItem (Listings Items API 2021-08-01) of each SKU with
   ``includedData=fulfillmentAvailability``; the quantity is the seller-fulfilled (DEFAULT) one. A SKU
   Amazon has no listing of (404) or whose answer carries no readable quantity fails alone.
+- **Returns** (``read_returns``): one ``GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE`` report (Reports API
+  2021-06-30) of the returns requested since the cursor: createReport, getReport until DONE,
+  getReportDocument; each RMA is a customer return notice (``connectors.amazon.returns``).
 - **Shipments** (``push_shipment``): confirmShipment with carrier and tracking number.
 
 Every call waits for its operation's token in ``self.limiter`` (Amazon's published usage plans, below;
@@ -40,11 +43,12 @@ import httpx
 from sp_api.base import Marketplaces, SellingApiException
 from sp_api.base.credential_provider import FromCodeCredentialProvider, MissingCredentials
 
-from connectors.amazon import mapping
+from connectors.amazon import mapping, returns
 from connectors.amazon.transport import (
     Feeds,
     ListingsItems,
     Orders,
+    Reports,
     library_error,
     token_client_class,
     with_wait,
@@ -58,6 +62,7 @@ from connectors.base import (
     PriceUpdate,
     PushResult,
     RecordFailure,
+    ReturnPage,
     ShipmentUpdate,
     StockReading,
     StockUpdate,
@@ -83,6 +88,9 @@ AMAZON_RATES = {
     "getFeed": Rate(2, 15),
     "getFeedDocument": Rate(0.0222, 10),
     "getListingsItem": Rate(5, 10),
+    "createReport": Rate(0.0167, 15),
+    "getReport": Rate(2, 15),
+    "getReportDocument": Rate(0.0167, 15),
 }
 FINISHED = frozenset({"DONE", "FATAL", "CANCELLED"})  # a feed's processingStatus once Amazon is done with it
 
@@ -90,7 +98,7 @@ FINISHED = frozenset({"DONE", "FATAL", "CANCELLED"})  # a feed's processingStatu
 class AmazonConnector(Connector):
     kind = "amazon"
     capabilities = frozenset({Capability.PULL_ORDERS, Capability.PUSH_STOCK, Capability.PUSH_PRICE, Capability.PUSH_SHIPMENT,
-                              Capability.READ_STOCK})  # fmt: skip
+                              Capability.READ_STOCK, Capability.PULL_RETURNS})  # fmt: skip
     stock_batch_size: ClassVar[int] = 10_000  # one JSON_LISTINGS_FEED carries thousands of SKUs
     price_batch_size: ClassVar[int] = 10_000
     stock_read_batch_size: ClassVar[int] = 50  # one getListingsItem call per SKU, 5 a second: ten seconds a batch
@@ -105,6 +113,7 @@ class AmazonConnector(Connector):
         self._orders: Orders | None = None
         self._feeds: Feeds | None = None
         self._listings: ListingsItems | None = None
+        self._reports: Reports | None = None
         # What was read of the page being read, kept across attempts (see read_orders).
         self._page_key: tuple | None = None
         self._page_payload: dict | None = None
@@ -277,6 +286,43 @@ class AmazonConnector(Connector):
             raise RetriableConnectorError(f"Feed {feed_id}: the processing report is not JSON.",
                                           response={"body": text[:2000]}) from exc  # fmt: skip
 
+    # --- returns: the returns report -------------------------------------------------------------------
+
+    def read_returns(self, *, updated_after: datetime, token: str | None = None) -> ReturnPage:
+        """The returns requested since ``updated_after``, from one ``GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE``
+        report (``connectors.amazon.returns``): createReport, getReport until DONE, getReportDocument. One
+        report is one page; ``high_water`` is the latest return request date in it. A report Amazon
+        cancels (no data) is an empty page; one that fails, or is not done in time, is retried whole."""
+        with self._call("createReport"):
+            report_id = self.reports_client.create_report(
+                reportType=returns.REPORT_TYPE, marketplaceIds=[self.marketplace_id],
+                dataStartTime=mapping.amazon_time(updated_after)).payload["reportId"]  # fmt: skip
+        status = self._wait_for_report(report_id)
+        if status.get("processingStatus") == "CANCELLED":
+            return ReturnPage([])
+        if status.get("processingStatus") != "DONE" or not status.get("reportDocumentId"):
+            raise RetriableConnectorError(f"Report {report_id} ended {status.get('processingStatus')} without a document.",
+                                          response=status)  # fmt: skip
+        with self._call("getReportDocument"):
+            text = self.reports_client.get_report_document(status["reportDocumentId"], download=True).payload["document"]
+        try:
+            notices, failures, latest = returns.returns_from_report(text)
+        except returns.ReportError as exc:
+            raise RetriableConnectorError(f"Report {report_id}: {exc}", response={"body": text[:2000]}) from exc
+        return ReturnPage(notices, failures, high_water=latest)
+
+    def _wait_for_report(self, report_id: str) -> dict:
+        attempts = int(self.options.get("feed_poll_attempts", 20))
+        status: dict = {}
+        for attempt in range(attempts):
+            with self._call("getReport"):
+                status = dict(self.reports_client.get_report(report_id).payload or {})
+            if status.get("processingStatus") in FINISHED:
+                return status
+            if attempt + 1 < attempts:
+                self.sleep(float(self.options.get("feed_poll_interval", 30)))
+        raise RetriableConnectorError(f"Report {report_id} was not done after {attempts} checks.", response=status)
+
     # --- stock reads: one getListingsItem a SKU ---------------------------------------------------------
 
     def read_stock(self, listings: list[ListingRef]) -> StockReading:
@@ -344,6 +390,12 @@ class AmazonConnector(Connector):
         return self._feeds
 
     @property
+    def reports_client(self) -> Reports:
+        if self._reports is None:
+            self._reports = self._client(Reports)
+        return self._reports
+
+    @property
     def listings_client(self) -> ListingsItems:
         if self._listings is None:
             self._listings = self._client(ListingsItems)
@@ -398,10 +450,10 @@ class AmazonConnector(Connector):
 
     def close(self) -> None:
         """Close the library's HTTP connections."""
-        for client in (self._orders, self._feeds, self._listings):
+        for client in (self._orders, self._feeds, self._listings, self._reports):
             if client is not None:
                 client.close()
-        self._orders = self._feeds = self._listings = None
+        self._orders = self._feeds = self._listings = self._reports = None
 
 
 def rates_from(overrides: Mapping[str, Any] | None) -> dict[str, Rate]:

@@ -29,6 +29,7 @@ import httpx
 from sp_api.api.feeds.feeds_2021_06_30 import FeedsV20210630
 from sp_api.api.listings_items.listings_items_2021_08_01 import ListingsItemsV20210801
 from sp_api.api.orders.orders_v0 import OrdersV0
+from sp_api.api.reports.reports import Reports as ReportsV20210630
 from sp_api.auth import AccessTokenClient
 from sp_api.base import SellingApiException
 
@@ -92,6 +93,9 @@ OPERATIONS = tuple((method, re.compile(pattern), name) for method, pattern, name
     ("GET", r"/feeds/2021-06-30/feeds/[^/]+", "getFeed"),
     ("GET", r"/feeds/2021-06-30/documents/[^/]+", "getFeedDocument"),
     ("GET", r"/listings/2021-08-01/items/[^/]+/[^/]+", "getListingsItem"),
+    ("POST", r"/reports/2021-06-30/reports", "createReport"),
+    ("GET", r"/reports/2021-06-30/reports/[^/]+", "getReport"),
+    ("GET", r"/reports/2021-06-30/documents/[^/]+", "getReportDocument"),
 ))  # fmt: skip
 
 
@@ -139,6 +143,10 @@ class Orders(HubClientMixin, OrdersV0):
 
 class Feeds(HubClientMixin, FeedsV20210630):
     """Feeds API 2021-06-30 (createFeedDocument, createFeed, getFeed, getFeedDocument)."""
+
+
+class Reports(HubClientMixin, ReportsV20210630):
+    """Reports API 2021-06-30 (createReport, getReport, getReportDocument)."""
 
 
 class ListingsItems(HubClientMixin, ListingsItemsV20210801):

@@ -1,5 +1,6 @@
 """A local Amazon Selling Partner API: Login with Amazon, Orders v0, Tokens, Feeds 2021-06-30 and the
-document store behind the feeds, Listings Items 2021-08-01 (getListingsItem), serving the payload shapes of Amazon's own models and sandbox cases
+document store behind the feeds, Listings Items 2021-08-01 (getListingsItem), Reports 2021-06-30 (the
+returns report, rows added with ``add_return``), serving the payload shapes of Amazon's own models and sandbox cases
 (``fixtures/amazon``). The real ``python-amazon-sp-api`` client talks to it over loopback.
 
 Endpoints (every SP-API call needs ``x-amz-access-token``: the LWA token, or a Restricted Data Token on
@@ -87,7 +88,15 @@ PENDING_HIDDEN = ("ItemPrice", "ShippingPrice", "ItemTax", "ShippingTax", "Shipp
 PUBLISHED_RATES = {
     "getOrders": 0.0167, "getOrder": 0.5, "getOrderItems": 0.5, "confirmShipment": 2, "createRestrictedDataToken": 1,
     "createFeedDocument": 0.5, "createFeed": 0.0083, "getFeed": 2, "getFeedDocument": 0.0222, "getListingsItem": 5,
+    "createReport": 0.0167, "getReport": 2, "getReportDocument": 0.0167,
 }  # fmt: skip
+RETURNS_REPORT = "GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE"
+# The columns of Amazon's flat-file returns report, as its "Returns reports attributes" page lists them.
+RETURNS_COLUMNS = ("Order ID", "Order date", "Return request date", "Return request status", "Amazon RMA ID",
+                   "Merchant RMA ID", "Label type", "Label cost", "Currency code", "Return carrier", "Tracking ID",
+                   "Label to be paid by", "A-to-Z Claim", "Is prime", "ASIN", "Merchant SKU", "Item Name",
+                   "Return quantity", "Return Reason", "In policy", "Return type", "Resolution", "Invoice number",
+                   "Return delivery date", "Order Amount", "Order quantity")  # fmt: skip
 FEED_PATH = "/attributes/fulfillment_availability"
 OFFER_PATH = "/attributes/purchasable_offer"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -138,6 +147,7 @@ class AmazonSandbox(SandboxApp):
         self._routes_for_orders()
         self._routes_for_feeds()
         self._routes_for_listings()
+        self._routes_for_reports()
 
     def _forget(self) -> None:
         self.orders: dict[str, dict] = {}
@@ -147,6 +157,8 @@ class AmazonSandbox(SandboxApp):
         self.documents: dict[str, dict] = {}
         self.feeds: dict[str, dict] = {}
         self.shipments: dict[str, list[dict]] = {}
+        self.returns: list[dict] = []  # rows of the returns report, by RETURNS_COLUMNS
+        self.reports: dict[str, dict] = {}
         self._cursors: dict[str, tuple[list[str], int]] = {}
         self._restricted_tokens: dict[str, set[str]] = {}
 
@@ -494,6 +506,66 @@ class AmazonSandbox(SandboxApp):
             quantity = "twelve" if sku in self.faults.malformed else self.listings[sku]
             item["fulfillmentAvailability"] = [{"fulfillmentChannelCode": "DEFAULT", "quantity": quantity}]
         return json_response(item)
+
+    # --- reports: the returns report ------------------------------------------------------------------
+
+    def _routes_for_reports(self) -> None:
+        base = r"/reports/2021-06-30"
+        self.route("POST", base + r"/reports", self._locked(self._create_report))
+        self.route("GET", base + r"/reports/(?P<report>[^/]+)", self._locked(self._get_report))
+        self.route("GET", base + r"/documents/(?P<doc>[^/]+)", self._locked(self._get_report_document))
+
+    def _create_report(self, request: Request, match: re.Match) -> Response:
+        body = request.json() or {}
+        if body.get("reportType") != RETURNS_REPORT:
+            return _error(400, "InvalidInput", f"The sandbox makes {RETURNS_REPORT} only, not {body.get('reportType')!r}.")
+        if not body.get("marketplaceIds"):
+            return _error(400, "InvalidInput", "marketplaceIds is required.")
+        start = _parsed_time(body.get("dataStartTime")) or EPOCH
+        rows = [row for row in self.returns if _time(row["Return request date"]) >= start]
+        lines = ["\t".join(RETURNS_COLUMNS)] + ["\t".join(str(row.get(c, "")) for c in RETURNS_COLUMNS) for row in rows]
+        document_id = "amzn1.spdoc.1.4.sandbox." + uuid.uuid4().hex
+        self.documents[document_id] = {"contentType": "text/tab-separated-values", "report": True,
+                                       "content": gzip.compress(("\n".join(lines) + "\n").encode())}  # fmt: skip
+        report_id = str(60_000_000_000 + len(self.reports) + 1)
+        now = _iso(datetime.now(UTC))
+        self.reports[report_id] = {"reportId": report_id, "reportType": RETURNS_REPORT, "marketplaceIds": body["marketplaceIds"],
+                                   "dataStartTime": _iso(start), "createdTime": now, "processingStatus": "DONE",
+                                   "processingStartTime": now, "processingEndTime": now, "reportDocumentId": document_id,
+                                   "_checks_in_progress": self.feed_checks_in_progress}  # fmt: skip
+        return json_response({"reportId": report_id}, 202)
+
+    def _get_report(self, request: Request, match: re.Match) -> Response:
+        report = self.reports.get(unquote(match["report"]))
+        if report is None:
+            return _error(404, "NotFound", f"Report {match['report']} was not found.")
+        shown = {key: value for key, value in report.items() if not key.startswith("_")}
+        if report["_checks_in_progress"] > 0:
+            report["_checks_in_progress"] -= 1
+            shown = {**shown, "processingStatus": "IN_PROGRESS"}
+            for name in ("processingEndTime", "reportDocumentId"):
+                shown.pop(name)
+        return json_response(shown)
+
+    def _get_report_document(self, request: Request, match: re.Match) -> Response:
+        document_id = unquote(match["doc"])
+        if document_id not in self.documents:
+            return _error(404, "NotFound", f"Report document {document_id} was not found.")
+        return json_response({"reportDocumentId": document_id, "url": self._document_url(request, document_id),
+                              "compressionAlgorithm": "GZIP"})  # fmt: skip
+
+    def add_return(self, order_id: str, sku: str, quantity: int = 1, *, rma_id: str | None = None, reason: str = "",
+                   requested_at: datetime | None = None, status: str = "Approved") -> str:  # fmt: skip
+        """A return the buyer asked for: one row of the returns report (an RMA of several SKUs is one row each,
+        under the same ``rma_id``). Returns the RMA id."""
+        with self.lock:
+            rma = rma_id or f"D{uuid.uuid4().hex[:8].upper()}RRMA"
+            when = requested_at or datetime.now(UTC)
+            self.returns.append({"Order ID": order_id, "Return request date": _iso(when), "Return request status": status,
+                                 "Amazon RMA ID": rma, "Merchant SKU": sku, "Return quantity": quantity,
+                                 "Return Reason": reason, "Return type": "C-Returns", "Currency code": "INR",
+                                 "Is prime": "N", "A-to-Z Claim": "N", "In policy": "Y"})  # fmt: skip
+        return rma
 
     # --- load, state and the helpers for tests and the demo ---------------------------------------------
 

@@ -14,6 +14,8 @@ Streams and pushes:
   Shopify forbids other filters next to ``page_info``, so a continued page sends only ``limit`` and
   ``page_info`` (the cursor remembers the filters). Pages come sorted by ``updated_at``, so a page's
   ``high_water`` is safe for the cursor once its orders are committed.
+- Returns: the same ``orders.json`` pages; each refund restocking units as a return ("return") is a
+  customer return notice (``connectors.shopify.returns``).
 - Stock: GraphQL ``inventorySetQuantities``, 250 quantities per call (``connectors.shopify.stock``).
 - Stock reads: GraphQL ``nodes`` of the listings' inventory items with their ``inventoryLevel`` at the
   account's location and its "available" quantity, ``READS_PER_CALL`` items per call.
@@ -38,6 +40,7 @@ from connectors.base import (
     PriceUpdate,
     PushResult,
     RecordFailure,
+    ReturnPage,
     ShipmentUpdate,
     StockReading,
     StockUpdate,
@@ -45,9 +48,9 @@ from connectors.base import (
     WebhookRejected,
 )
 from connectors.errors import CredentialsRejected, RecordRejected
-from connectors.shopify import fulfillment, prices, stock, webhooks
+from connectors.shopify import fulfillment, prices, returns, stock, webhooks
 from connectors.shopify.client import ShopifyClient, ShopSite
-from connectors.shopify.mapping import MappingError, order_from_payload
+from connectors.shopify.mapping import MappingError, _timestamp, order_from_payload
 from connectors.shopify.throttle import Throttle
 
 DEFAULT_API_VERSION = "2025-01"
@@ -67,7 +70,7 @@ class ShopifyConnector(Connector):
 
     kind = "shopify"
     capabilities = frozenset({Capability.PULL_ORDERS, Capability.PUSH_STOCK, Capability.PUSH_PRICE, Capability.PUSH_SHIPMENT,
-                              Capability.WEBHOOKS, Capability.READ_STOCK})  # fmt: skip
+                              Capability.WEBHOOKS, Capability.READ_STOCK, Capability.PULL_RETURNS})  # fmt: skip
     stock_batch_size: ClassVar[int] = 250
     price_batch_size: ClassVar[int] = 250
     stock_read_batch_size: ClassVar[int] = READS_PER_CALL
@@ -103,13 +106,7 @@ class ShopifyConnector(Connector):
 
     def read_orders(self, *, updated_after: datetime, token: str | None = None) -> OrderPage:
         """One page of orders updated at or after ``updated_after`` (an aware datetime)."""
-        limit = max(1, min(MAX_PAGE_SIZE, int(self.options.get("page_size", MAX_PAGE_SIZE))))
-        if token:
-            query: dict[str, Any] = {"limit": limit, "page_info": token}
-        else:
-            if updated_after.tzinfo is None:
-                raise ValueError("updated_after must carry its time zone.")
-            query = {"status": "any", "updated_at_min": updated_after.isoformat(), "order": "updated_at asc", "limit": limit}
+        query = self._orders_query(updated_after, token)
         answer = self.client.orders(query)
         orders, failures = [], []
         for payload in answer.orders:
@@ -119,6 +116,32 @@ class ShopifyConnector(Connector):
                 failures.append(_failure(payload, exc, query))
         stamps = [order.updated_at for order in orders if order.updated_at]
         return OrderPage(orders, failures, next_token=answer.next_page_info, high_water=max(stamps, default=None))
+
+    def _orders_query(self, updated_after: datetime, token: str | None) -> dict[str, Any]:
+        limit = max(1, min(MAX_PAGE_SIZE, int(self.options.get("page_size", MAX_PAGE_SIZE))))
+        if token:
+            return {"limit": limit, "page_info": token}
+        if updated_after.tzinfo is None:
+            raise ValueError("updated_after must carry its time zone.")
+        return {"status": "any", "updated_at_min": updated_after.isoformat(), "order": "updated_at asc", "limit": limit}
+
+    # --- Returns ------------------------------------------------------------------------------------
+
+    def read_returns(self, *, updated_after: datetime, token: str | None = None) -> ReturnPage:
+        """One page of return notices: the refunds restocking units as returns (``connectors.shopify.returns``)
+        on the orders updated at or after ``updated_after``, read through ``orders.json`` like the order
+        stream. An order whose refunds cannot be read is a failure keyed by its id; ``high_water`` is the
+        latest ``updated_at`` of the page's orders, returns or not (the page is sorted by it)."""
+        query = self._orders_query(updated_after, token)
+        answer = self.client.orders(query)
+        notices, failures, stamps = [], [], []
+        for payload in answer.orders:
+            try:
+                notices += returns.returns_from_order(payload)
+                stamps.append(_timestamp(payload, "updated_at", required=False))
+            except MappingError as exc:
+                failures.append(_failure(payload, exc, query))
+        return ReturnPage(notices, failures, next_token=answer.next_page_info, high_water=max(filter(None, stamps), default=None))
 
     # --- Stock --------------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from hub.api.auth import ObtainTokenView
 from hub.catalog.api import ProductViewSet, SKUViewSet
 from hub.catalog.import_api import ImportJobViewSet, SKUExportView, SKUImportView
 from hub.channels.api import ChannelAccountViewSet, ChannelInventoryView, ListingImportView, ListingViewSet
-from hub.channels.sync_api import ScheduleView, SyncFailureViewSet, SyncRunViewSet
+from hub.channels.sync_api import ChannelReturnViewSet, ScheduleView, SyncFailureViewSet, SyncRunViewSet
 from hub.orders.api import OrderImportView, OrderViewSet
 from schedules.api import JobViewSet
 from warehouse.api import (
@@ -37,6 +37,7 @@ router = DefaultRouter()
 router.register("products", ProductViewSet, basename="product")
 router.register("sync-runs", SyncRunViewSet, basename="sync-run")
 router.register("sync-failures", SyncFailureViewSet, basename="sync-failure")
+router.register("channel-returns", ChannelReturnViewSet, basename="channel-return")
 router.register("skus", SKUViewSet, basename="sku")
 router.register("warehouses", WarehouseViewSet, basename="warehouse")
 router.register("bins", BinViewSet, basename="bin")

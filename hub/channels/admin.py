@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
-from hub.channels.models import ChannelAccount, Listing, SyncFailure, SyncRun, WebhookEvent
+from hub.channels.models import ChannelAccount, ChannelReturn, Listing, SyncFailure, SyncRun, WebhookEvent
 from hub.channels.services import account_name_error, save_account, save_listing
 from hub.core.admin import ReadOnlyAdminMixin, TenantScopedAdmin
 from warehouse.models import Warehouse
@@ -22,7 +22,7 @@ from warehouse.models import Warehouse
 ACCOUNT_FIELDS = (
     "kind", "name", "is_active", "buffer_units", "max_units", "percent_of_available",
     "out_of_stock_threshold", "allow_split", "order_pull_minutes", "stock_push_minutes", "price_push_minutes",
-    "stock_reconcile_minutes", "credentials_expire_at",
+    "stock_reconcile_minutes", "return_pull_minutes", "credentials_expire_at",
 )  # fmt: skip
 LISTING_FIELDS = (
     "account", "sku", "channel_sku", "channel_item_id", "channel_product_id", "channel_inventory_item_id",
@@ -206,3 +206,13 @@ class WebhookEventAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
     list_display = ("received_at", "account", "topic", "event_id", "status", "attempts", "error")
     list_filter = ("topic", "status")
     search_fields = ("event_id",)
+
+
+@admin.register(ChannelReturn)
+class ChannelReturnAdmin(ReadOnlyAdminMixin, TenantScopedAdmin):
+    """Returns the channels announced (pulled on the account's schedule), and whether the desk received them."""
+
+    list_display = ("channel_return_id", "account", "channel_order_id", "kind", "status", "requested_at", "reason")
+    list_filter = ("status", "kind", ("account", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("channel_return_id", "channel_order_id")
+    list_select_related = ("account",)

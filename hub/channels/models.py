@@ -49,6 +49,9 @@ class ChannelAccount(TenantOwned):
     stock_reconcile_minutes = models.PositiveSmallIntegerField(
         default=24 * 60, help_text="How often to read back every listing's quantity from the channel (daily)"
     )
+    return_pull_minutes = models.PositiveSmallIntegerField(
+        default=60, help_text="How often to read the returns the channel announces"
+    )
     credentials_expire_at = models.DateTimeField(
         null=True, blank=True,
         help_text="When the channel's token expires, if it does; an alert shows from a week before",
@@ -258,3 +261,47 @@ class WebhookEvent(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.topic} {self.event_id} ({self.status})"
+
+
+class ChannelReturn(TenantOwned):
+    """A return the channel announced (a Shopify refund restocking units, an Amazon return row): what should
+    come back to a warehouse, before the returns desk receives it. Read by ``hub.channels.sync.pull_returns``;
+    the desk marks it received when it completes a return of the order."""
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", "Customer return"
+        RTO = "rto", "RTO (never delivered)"
+
+    class Status(models.TextChoices):
+        EXPECTED = "expected", "Expected"
+        RECEIVED = "received", "Received"
+        CANCELLED = "cancelled", "Cancelled"
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="returns")
+    channel_return_id = models.CharField(max_length=120)
+    channel_order_id = models.CharField(max_length=120)
+    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="channel_returns",
+                              help_text="Empty while the hub does not know the order")  # fmt: skip
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    lines = models.JSONField(default=list, help_text="[{channel_sku, sku_id, quantity}]; sku_id is null when unmapped")
+    reason = models.CharField(max_length=500, blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.EXPECTED)
+    received_return = models.ForeignKey("returns.Return", null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="channel_returns")  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "channel_return_id"], name="channel_return_once_per_account")
+        ]
+        indexes = [models.Index(fields=["order", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.channel_return_id} of order {self.channel_order_id} ({self.status})"
+
+    @property
+    def units(self) -> int:
+        return sum(int(line.get("quantity") or 0) for line in self.lines)

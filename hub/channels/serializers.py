@@ -33,8 +33,8 @@ class ChannelAccountSerializer(serializers.ModelSerializer):
         fields = (
             "id", "kind", "name", "credentials", "has_credentials", "warehouses", "buffer_units", "max_units",
             "percent_of_available", "out_of_stock_threshold", "allow_split", "order_pull_minutes",
-            "stock_push_minutes", "price_push_minutes", "stock_reconcile_minutes", "credentials_expire_at", "options",
-            "is_active", "alert", "syncs_stopped_at", "created_at", "updated_at",
+            "stock_push_minutes", "price_push_minutes", "stock_reconcile_minutes", "return_pull_minutes",
+            "credentials_expire_at", "options", "is_active", "alert", "syncs_stopped_at", "created_at", "updated_at",
         )  # fmt: skip
         read_only_fields = ("id", "alert", "syncs_stopped_at", "created_at", "updated_at")
         extra_kwargs = {
@@ -42,6 +42,7 @@ class ChannelAccountSerializer(serializers.ModelSerializer):
             "stock_push_minutes": {"min_value": 1, "max_value": MAX_SYNC_MINUTES},
             "price_push_minutes": {"min_value": 1, "max_value": MAX_SYNC_MINUTES},
             "stock_reconcile_minutes": {"min_value": 60, "max_value": MAX_RECONCILE_MINUTES},
+            "return_pull_minutes": {"min_value": 1, "max_value": MAX_SYNC_MINUTES},
         }
         # The name is unique per (tenant, kind): save_account checks it with a message that says so.
         validators = []

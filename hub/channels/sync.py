@@ -19,6 +19,8 @@ rules are kept.
 - ``reconcile_stock(account)`` reads back what the channel shows for every active listing, keeps it on
   the listing (``channel_quantity``), and where it is not what the hub offers notes the listing in the
   outbox (cause "reconcile") and pushes it at once, so the channel is corrected.
+- ``pull_returns(account)`` reads the returns the channel announces into ``ChannelReturn`` rows, a
+  stream with a cursor like the orders' (``hub.channels.return_pulls``).
 - Remote errors follow ``connectors.errors``: a 429 waits (Retry-After) and retries, 5xx and connection
   errors retry with exponential backoff, 401/403 stop the account's syncs with an alert, and a record
   the channel or the hub refuses is kept (request, response, error, payload) and retried alone.
@@ -203,9 +205,9 @@ def _store_page(account, run: SyncRun, page: OrderPage, checkpoint: datetime | N
     run.save(update_fields=["pages", "orders_created", "orders_updated", "errors"])
 
 
-def _advance(account: ChannelAccount, position: datetime) -> None:
+def _advance(account: ChannelAccount, position: datetime, *, stream: str = ORDERS) -> None:
     cursor, _ = SyncCursor.objects.select_for_update().get_or_create(
-        account=account, stream=ORDERS, defaults={"tenant_id": account.tenant_id}
+        account=account, stream=stream, defaults={"tenant_id": account.tenant_id}
     )
     if cursor.position is None or position > cursor.position:
         cursor.position = position
@@ -253,6 +255,18 @@ def _dry_run_orders(account, connector, start: datetime, progress) -> DryRunRepo
         if page.next_token is None:
             return report
         token = page.next_token
+
+
+# --- returns -------------------------------------------------------------------------------------
+
+
+def pull_returns(account: ChannelAccount, *, connector: Connector | None = None, trigger: str = "manual",
+                 since: datetime | None = None) -> SyncRun:  # fmt: skip
+    """Read the return notices the channel announced since the cursor into ``ChannelReturn`` rows (the
+    stream lives in ``hub.channels.return_pulls``)."""
+    from hub.channels.return_pulls import pull_returns as pull
+
+    return pull(account, connector=connector, trigger=trigger, since=since)
 
 
 # --- stock ---------------------------------------------------------------------------------------
@@ -594,6 +608,10 @@ def retry_failure(failure: SyncFailure, *, connector: Connector | None = None) -
     with _connected(account, connector) as connector:
         if failure.stream == SHIPMENTS:
             return _confirm_again(failure, connector)
+        if failure.stream == "returns":
+            from hub.channels.return_pulls import link_again
+
+            return link_again(failure)
         if failure.stream in PUSHES:
             PUSHES[failure.stream](account, connector=connector, only={failure.record_key}, trigger="retry")
         else:

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from connectors.registry import UnknownChannel, connector_class
 from hub.channels import sync
-from hub.channels.models import ChannelAccount, SyncFailure, SyncRun
+from hub.channels.models import ChannelAccount, ChannelReturn, SyncFailure, SyncRun
 from hub.core.api import TenantScopedMixin
 from hub.core.errors import Conflict, DomainError
 from hub.core.permissions import DEFAULT_WRITE
@@ -92,6 +92,29 @@ class SyncRunViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ("started_at",)
 
 
+class ChannelReturnSerializer(serializers.ModelSerializer):
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    units = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ChannelReturn
+        fields = (
+            "id", "account", "account_name", "channel_return_id", "channel_order_id", "order", "kind", "lines", "units",
+            "reason", "requested_at", "status", "received_return", "created_at", "updated_at",
+        )  # fmt: skip
+        read_only_fields = fields
+
+
+class ChannelReturnViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """The returns the channels announced (``sync.pull_returns``): expected, received at the desk, or cancelled."""
+
+    queryset = ChannelReturn.objects.select_related("account")
+    serializer_class = ChannelReturnSerializer
+    filterset_fields = ("account", "status", "kind")
+    search_fields = ("channel_return_id", "channel_order_id")
+    ordering_fields = ("created_at", "requested_at")
+
+
 class SyncFailureViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Records that failed, with the channel's request, response and error; ``retry/`` tries one alone."""
 
@@ -117,10 +140,10 @@ class SyncFailureViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
 class ScheduleRowSerializer(serializers.Serializer):
     account = serializers.IntegerField()
     account_name = serializers.CharField()
-    stream = serializers.CharField(help_text="orders, stock, prices or reconcile")
+    stream = serializers.CharField(help_text="orders, stock, prices, reconcile or returns")
     every_minutes = serializers.IntegerField(
         help_text="Edit it on the channel account (order_pull_minutes, stock_push_minutes, price_push_minutes, "
-        "stock_reconcile_minutes)"
+        "stock_reconcile_minutes, return_pull_minutes)"
     )
     last_run = serializers.DateTimeField(allow_null=True)
     next_run = serializers.DateTimeField()

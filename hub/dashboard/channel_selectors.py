@@ -43,7 +43,8 @@ def account_listings(tenant, account: ChannelAccount) -> QuerySet[Listing]:
     )
 
 
-STREAM_NAMES = {"orders": "Order pull", "stock": "Stock push", "prices": "Price push", "reconcile": "Stock reconciliation"}
+STREAM_NAMES = {"orders": "Order pull", "stock": "Stock push", "prices": "Price push", "reconcile": "Stock reconciliation",
+                "returns": "Return pull"}
 
 
 def account_schedule(account: ChannelAccount) -> list[dict]:

@@ -22,8 +22,9 @@ def ran(account, stream, minutes_ago):
 
 
 def test_a_new_account_is_due_at_once_and_a_fresh_run_is_not(amazon):
-    assert {d.stream for d in planner.due()} == {"orders", "stock", "prices", "reconcile"}
+    assert {d.stream for d in planner.due()} == {"orders", "stock", "prices", "reconcile", "returns"}
 
+    ran(amazon, "returns", minutes_ago=59)
     ran(amazon, "orders", minutes_ago=2)
     ran(amazon, "stock", minutes_ago=11)
     ran(amazon, "prices", minutes_ago=59)
@@ -33,6 +34,7 @@ def test_a_new_account_is_due_at_once_and_a_fresh_run_is_not(amazon):
     plan = {d.stream: d for d in planner.schedule()}
     assert plan["orders"].next_run - plan["orders"].last_run == timedelta(minutes=5)
     assert plan["reconcile"].next_run - plan["reconcile"].last_run == timedelta(days=1)
+    assert plan["returns"].next_run - plan["returns"].last_run == timedelta(hours=1)
 
 
 def test_the_schedule_follows_the_accounts_edited_minutes(amazon, api):
@@ -76,9 +78,10 @@ def test_tick_queues_each_due_stream_on_its_own_queue(amazon, monkeypatch):
     ran(amazon, "stock", minutes_ago=1)
     ran(amazon, "prices", minutes_ago=61)
     ran(amazon, "reconcile", minutes_ago=60)
+    ran(amazon, "returns", minutes_ago=30)
 
     assert tasks.tick()["syncs"] == 2
-    flags = {"orders": False, "stock": False, "prices": False, "reconcile": False, "trigger": "schedule"}
+    flags = {"orders": False, "stock": False, "prices": False, "reconcile": False, "returns": False, "trigger": "schedule"}
     assert sorted(queued, key=lambda q: q[2]) == [
         ([amazon.pk], {**flags, "prices": True}, "bulk"),
         ([amazon.pk], {**flags, "orders": True}, "orders"),
@@ -126,3 +129,17 @@ def test_a_run_left_running_by_a_dead_worker_is_closed_once_its_lock_is_free(ama
     assert "worker running this sync stopped" in dead.message
     assert SyncRun.objects.get(pk=alive.pk).status == SyncRun.Status.RUNNING
     assert SyncRun.objects.get(pk=young.pk).status == SyncRun.Status.RUNNING  # may be starting up still
+
+
+def test_a_shopify_account_pulls_its_returns_on_the_orders_queue(tenant, warehouse, monkeypatch):
+    shop = factories.make_account(tenant, warehouse, kind="shopify", name="Shop", return_pull_minutes=30)
+    queued = []
+    monkeypatch.setattr(tasks.sync_account, "apply_async", lambda args, kwargs, queue: queued.append((args, kwargs, queue)))
+    for stream in ("orders", "stock", "prices", "reconcile"):
+        ran(shop, stream, minutes_ago=1)
+    ran(shop, "returns", minutes_ago=31)
+
+    assert [(d.stream, d.every_minutes) for d in planner.due()] == [("returns", 30)]
+    assert tasks.tick()["syncs"] == 1
+    ((args, kwargs, queue),) = queued
+    assert (args, kwargs["returns"], kwargs["orders"], queue) == ([shop.pk], True, False, "orders")

@@ -225,7 +225,7 @@ def reserved(shop: Shop) -> dict[str, int]:
 
 # --- two beats, three workers ------------------------------------------------------------------------
 
-STREAMS = ("orders", "stock", "prices", "reconcile")
+STREAMS = ("orders", "stock", "prices", "reconcile", "returns")
 RUNS_EACH = 4  # finished runs of every (account, stream) before the beats stop
 
 
@@ -236,7 +236,7 @@ def test_two_beats_and_three_workers_never_run_one_stream_of_an_account_twice_at
         app.faults = Faults(delay=0.02)  # every call takes a while, so runs are long enough to overlap
     shop = Shop()
     every_minute = dict.fromkeys(("order_pull_minutes", "stock_push_minutes", "price_push_minutes",
-                                  "stock_reconcile_minutes"), 1)  # fmt: skip
+                                  "stock_reconcile_minutes", "return_pull_minutes"), 1)  # fmt: skip
     for n in (1, 2):
         shop.connect(amazon, name=f"Amazon {n}", options={"page_size": 5, "feed_poll_interval": 0.05,
                      "rate_limits": {op: [1000, 1000] for op in AMAZON_RATES}}, **every_minute)  # fmt: skip

@@ -7,7 +7,8 @@ bin. Both bins are made on first use. Every unit enters the stock through ``ware
 an idempotency key of its own, with the reason ("RTO" or "customer return") and the order in the
 ledger; the stock signal then notes the SKU's listings in the channel push outbox. Completing the
 return tells the order (``hub.orders.actions.record_return``): lines back in full become returned, and
-the order too once every shipped unit is back.
+the order too once every shipped unit is back, and marks received the returns the channel announced for
+the order (``hub.channels.ChannelReturn``).
 """
 
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from hub.catalog.models import SKU, Barcode
+from hub.channels.models import ChannelReturn
 from hub.core.errors import Conflict, DomainError
 from hub.orders.actions import record_return
 from hub.orders.models import Order
@@ -24,7 +26,13 @@ from hub.orders.states import OrderStatus
 from warehouse import stock
 from warehouse.models import Bin, Warehouse
 from warehouse.returns.models import Return, ReturnLine, ReturnPutaway
-from warehouse.returns.selectors import Units, lines_fully_back, returnable_units, waiting_putaway
+from warehouse.returns.selectors import (
+    Units,
+    expected_by_channel,
+    lines_fully_back,
+    returnable_units,
+    waiting_putaway,
+)
 
 REASONS = {Return.Kind.RTO: "RTO", Return.Kind.CUSTOMER: "customer return"}
 LABELS = {Return.Kind.RTO: "RTO", Return.Kind.CUSTOMER: "Customer return"}
@@ -217,6 +225,7 @@ def complete_return(order_return: Return, *, actor=None, source: str = "hub") ->
     )  # fmt: skip
     ret.status, ret.completed_at = Return.Status.COMPLETED, timezone.now()
     ret.save(update_fields=["status", "completed_at"])
+    expected_by_channel(ret.order).update(status=ChannelReturn.Status.RECEIVED, received_return=ret, order=ret.order, updated_at=ret.completed_at)
     return ret
 
 

@@ -27,7 +27,7 @@ from warehouse.models import Bin
 from warehouse.returns import actions, answers
 from warehouse.returns.lookup import order_for_code
 from warehouse.returns.models import Return, ReturnLine
-from warehouse.returns.selectors import returnable_units, returns, waiting_putaway
+from warehouse.returns.selectors import expected_text, returnable_units, returns, waiting_putaway
 from warehouse.scanner import kit
 from warehouse.scanner.menu import Flow, register
 
@@ -71,9 +71,10 @@ def _open(request: HttpRequest, kind: str, data: dict[str, Any]) -> kit.Answer:
     ret, created = actions.open_return(order, kind=kind, reference=code, actor=request.user)
     left = sum(unit.left for unit in returnable_units(order))
     verb = "opened" if created else "carried on"
+    expected = expected_text(order)
     return {
         "ok": True, "message": f"{actions.LABELS[kind]} #{ret.pk} {verb}: order {order.channel_order_id}, "
-                               f"{left} unit(s) may come back. Scan each unit.",
+                               f"{left} unit(s) may come back" + (f"; {expected}" if expected else "") + ". Scan each unit.",
         "redirect": reverse("returns:return", args=[ret.pk]), "order_return": answers.detail(ret),
     }  # fmt: skip
 

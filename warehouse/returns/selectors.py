@@ -3,9 +3,10 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from hub.catalog.models import SKU, BundleComponent
+from hub.channels.models import ChannelReturn
 from hub.orders.models import Order, OrderLine
 from hub.orders.states import LineStatus
 from warehouse.models import Bin
@@ -106,3 +107,21 @@ def returns(tenant) -> QuerySet[Return]:
 
 def return_details(tenant) -> QuerySet[Return]:
     return returns(tenant).prefetch_related("lines__sku", "lines__bin", "lines__scanned_by")
+
+
+def expected_by_channel(order: Order) -> QuerySet:
+    """The returns the order's channel announced (``hub.channels.ChannelReturn``) that the desk has not
+    received yet; a notice read before the hub knew the order is found by its channel order id."""
+    return ChannelReturn.objects.filter(
+        Q(order=order) | Q(order__isnull=True, account_id=order.account_id, channel_order_id=order.channel_order_id),
+        status=ChannelReturn.Status.EXPECTED,
+    ).order_by("pk")
+
+
+def expected_text(order: Order) -> str:
+    """"expected by the channel: 2 units (it broke during shipping)", or "" when the channel announced none."""
+    notices = list(expected_by_channel(order))
+    if not notices:
+        return ""
+    reasons = "; ".join(dict.fromkeys(notice.reason for notice in notices if notice.reason))
+    return f"expected by the channel: {sum(n.units for n in notices)} unit(s)" + (f" ({reasons})" if reasons else "")

@@ -46,7 +46,7 @@ def test_registry_finds_the_amazon_connector():
     cls = registry.connector_class("amazon")
     assert cls is AmazonConnector
     assert cls.capabilities == {Capability.PULL_ORDERS, Capability.PUSH_STOCK, Capability.PUSH_PRICE, Capability.PUSH_SHIPMENT,
-                                Capability.READ_STOCK}
+                                Capability.READ_STOCK, Capability.PULL_RETURNS}
     assert cls.stock_batch_size >= 10_000
 
 

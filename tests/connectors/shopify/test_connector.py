@@ -34,7 +34,7 @@ def test_registry_builds_the_connector():
     connector = build("shopify", {"access_token": "x"}, options={"base_url": "http://127.0.0.1:1"})
     assert connector.kind == "shopify" and connector.stock_batch_size == 250
     assert connector.capabilities == {Capability.PULL_ORDERS, Capability.PUSH_STOCK, Capability.PUSH_PRICE, Capability.PUSH_SHIPMENT,
-                                      Capability.WEBHOOKS, Capability.READ_STOCK}  # fmt: skip
+                                      Capability.WEBHOOKS, Capability.READ_STOCK, Capability.PULL_RETURNS}  # fmt: skip
 
 
 def test_cursor_pages_are_read_completely_and_exactly_once(sandbox, orders):

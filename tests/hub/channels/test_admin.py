@@ -24,7 +24,7 @@ def account_form(account, warehouse, **fields) -> dict:
     return {
         "name": account.name, "is_active": "on", "buffer_units": "0", "max_units": "",
         "percent_of_available": "100", "out_of_stock_threshold": "0", "order_pull_minutes": "5", "stock_push_minutes": "10",
-        "price_push_minutes": "60", "stock_reconcile_minutes": "1440", "credentials_expire_at_0": "", "credentials_expire_at_1": "",
+        "price_push_minutes": "60", "stock_reconcile_minutes": "1440", "return_pull_minutes": "60", "credentials_expire_at_0": "", "credentials_expire_at_1": "",
         "warehouses": [warehouse.pk], "new_credentials": "", **fields,
     }  # fmt: skip
 

@@ -410,8 +410,9 @@ def test_a_channel_account_shows_its_schedule_alert_and_what_the_channel_reporte
     response = ops.get(f"/channels/{amazon.pk}/")
 
     rows = {row["name"]: row for row in response.context["schedule"]}
-    assert list(rows) == ["Order pull", "Stock push", "Price push", "Stock reconciliation"]
+    assert list(rows) == ["Order pull", "Stock push", "Price push", "Stock reconciliation", "Return pull"]
     assert (rows["Order pull"]["every"], rows["Order pull"]["run"].status) == ("5 min", "failed")
+    assert rows["Return pull"]["every"] == "1 h"
     assert rows["Stock reconciliation"]["every"] == "1 day"
     content = response.content.decode()
     assert "The orders sync keeps failing (3 runs in a row): 503" in content

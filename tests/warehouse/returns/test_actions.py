@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from hub.channels.models import ListingOutbox
+from hub.channels.models import ChannelReturn, ListingOutbox
 from hub.channels.selectors import available_by_sku
 from hub.core.errors import Conflict, DomainError
 from hub.orders.models import Order
@@ -215,3 +215,20 @@ def test_handhelds_racing_for_the_last_units_return_no_more_than_shipped(postgre
 
     assert sorted(type(o).__name__ for o in outcomes) == ["Scan", "Scan", "TooMany", "TooMany"]
     assert ReturnLine.objects.filter(order_return=ret).count() == 2
+
+
+def test_completing_a_return_marks_what_the_channel_announced_received(shipped, account, sku):
+    announced = ChannelReturn.objects.create(
+        tenant=account.tenant, account=account, channel_return_id="R-1", channel_order_id="O-1", order=None,
+        kind="rto", lines=[{"channel_sku": "T", "sku_id": sku.pk, "quantity": 2}], reason="Customer refused",
+    )  # fmt: skip
+    other = ChannelReturn.objects.create(tenant=account.tenant, account=account, channel_return_id="R-2",
+                                         channel_order_id="O-9", kind="customer", lines=[])  # fmt: skip
+    ret, _ = actions.open_return(shipped, kind=Return.Kind.RTO)
+    actions.scan_unit(ret, barcode=sku.code, grade="good")
+
+    actions.complete_return(ret)
+
+    announced.refresh_from_db()
+    assert (announced.status, announced.received_return, announced.order) == ("received", ret, shipped)
+    assert ChannelReturn.objects.get(pk=other.pk).status == "expected"

@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.test import Client
 
+from hub.channels.models import ChannelReturn
 from tests import factories
 from warehouse.models import Bin, ScanRequest, StockLevel
 from warehouse.returns.models import Return, ReturnLine
@@ -189,3 +190,15 @@ def test_finance_may_not_use_the_returns_desk(tenant, rto_url):
     assert finance.get("/scan/returns/").status_code == 403
     assert finance.get("/scan/returns/rto/").status_code == 403
     assert finance.get(rto_url).status_code == 403
+
+
+def test_the_desk_says_what_the_channel_announced(picker, shipped, account, sku):
+    ChannelReturn.objects.create(tenant=account.tenant, account=account, channel_return_id="R-1", channel_order_id="O-1",
+                                 order=shipped, kind="rto", lines=[{"channel_sku": "T", "sku_id": sku.pk, "quantity": 2}],
+                                 reason="Customer refused")  # fmt: skip
+
+    answer = send(picker, "/scan/returns/rto/", code="O-1").json()
+
+    ret = Return.objects.get()
+    assert answer["message"] == (f"RTO #{ret.pk} opened: order O-1, 2 unit(s) may come back; expected by the channel: "
+                                 "2 unit(s) (Customer refused). Scan each unit.")  # fmt: skip

@@ -16,16 +16,17 @@ class Command(BaseCommand):
         parser.add_argument("--orders", action="store_true", help="Pull orders (default: orders and stock)")
         parser.add_argument("--stock", action="store_true", help="Push stock")
         parser.add_argument("--prices", action="store_true", help="Push the prices that changed (never by default)")
+        parser.add_argument("--returns", action="store_true", help="Pull the return notices the channel announced")
         parser.add_argument("--reconcile", action="store_true",
                             help="Read every listing's quantity from the channel and correct what differs")  # fmt: skip
         parser.add_argument("--since", help="Read orders updated since this ISO time instead of the cursor")
         parser.add_argument("--dry-run", action="store_true", help="Read and report; change nothing anywhere")
         parser.add_argument("--tenant", help="Tenant slug, when account names repeat across tenants")
 
-    def handle(self, *args, account, orders, stock, prices, reconcile, since, dry_run, tenant, **options):
+    def handle(self, *args, account, orders, stock, prices, returns, reconcile, since, dry_run, tenant, **options):
         target = self._account(account, tenant)
         since_at = self._since(since)
-        asked = (("orders", orders), ("stock", stock), ("prices", prices), ("reconcile", reconcile))
+        asked = (("orders", orders), ("stock", stock), ("prices", prices), ("returns", returns), ("reconcile", reconcile))
         streams = [s for s, wanted in asked if wanted] or ["orders", "stock"]
         for stream in streams:
             self.stdout.write(f"{target} - {stream}{' (dry run)' if dry_run else ''}")
@@ -40,22 +41,27 @@ class Command(BaseCommand):
     def _run(self, account, stream, since, dry_run):
         """One stream now, under its (account, stream) lock like every scheduled run (a dry run changes
         nothing and needs none)."""
-        from schedules.locks import run_once
 
         def progress(line):
             return self.stdout.write(f"  {line}")
 
         if stream == "orders":
             work = partial(sync.sync_orders, account, since=since, dry_run=dry_run, progress=progress, trigger="command")
-        elif stream == "reconcile":
+        elif stream in ("reconcile", "returns"):
             if dry_run:
-                raise CommandError("A reconciliation has no dry run: it only reads, then corrects what differs.")
-            work = partial(sync.reconcile_stock, account, progress=progress, trigger="command")
+                raise CommandError(f"--{stream} has no dry run.")
+            work = (partial(sync.pull_returns, account, since=since, trigger="command") if stream == "returns"
+                    else partial(sync.reconcile_stock, account, progress=progress, trigger="command"))  # fmt: skip
         else:
             push = sync.push_prices if stream == "prices" else sync.push_stock
             work = partial(push, account, dry_run=dry_run, progress=progress, trigger="command")
-        if dry_run:
-            return work()
+        return work() if dry_run else self._locked(account, stream, work)
+
+    @staticmethod
+    def _locked(account, stream: str, work):
+        """Run ``work`` under the (account, stream) lock like every scheduled run; refuse while one runs."""
+        from schedules.locks import run_once
+
         with run_once(account.pk, stream) as mine:
             if not mine:
                 raise CommandError(f"{account}: a {stream} sync is running elsewhere; try again when it has finished.")
