@@ -25,6 +25,7 @@ transactions, a 30 s timeout); a sync is a few short transactions, so a page nev
 
 import logging
 import random
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -312,6 +313,10 @@ class SyncLog:
                 self.write(f"{run.account.name}: {run.stream} {run.get_status_display().lower()}: {run.message}")
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _quiet(names: tuple[str, ...]) -> dict[str, int]:
     """Raise these loggers to WARNING; returns their levels before, to put back."""
     before = {name: logging.getLogger(name).level for name in names}
@@ -340,6 +345,9 @@ class Command(BaseCommand):
                             help="Seconds between new demo orders (0: none)")  # fmt: skip
 
     def handle(self, *args, host, port, amazon_port, shopify_port, tick_every, new_orders_every, **options) -> None:
+        # A SIGTERM (a service manager, `timeout`) ends the demo like Ctrl-C does: the finally blocks below
+        # stop the sandboxes, the scheduler and the Celery worker and beat this command started.
+        before = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         quieted = _quiet(CHATTY_LOGGERS)
         try:
             self.stdout.write("Starting the channel sandboxes and a first sync of the demo accounts...")
@@ -358,6 +366,7 @@ class Command(BaseCommand):
         finally:
             for name, level in quieted.items():
                 logging.getLogger(name).setLevel(level)
+            signal.signal(signal.SIGTERM, before)
 
     def _start_schedules(self, demo: Demo, tick_every: float) -> tuple[Callable[[], None], str]:
         """Run the schedules in the background; returns how to stop them and a line saying how they run."""
