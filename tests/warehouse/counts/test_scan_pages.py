@@ -1,29 +1,15 @@
 """The cycle-count scanner pages, driven as the kit's script drives them (JSON scans with idempotency keys)."""
 
-import uuid
 
 import pytest
-from django.test import Client
 
 from tests import factories
+from tests.warehouse.scanning import logged_in as client_for
+from tests.warehouse.scanning import send
 from warehouse.counts import actions
 from warehouse.counts.models import CountBin, CountLine, CycleCount
 from warehouse.models import Bin, ScanRequest, StockLevel
 from warehouse.scanner import menu
-
-JSON = {"Accept": "application/json"}
-
-
-def send(client, url, key="", **fields):
-    """One scan or button press as scanner.js sends it: JSON, with a fresh idempotency key."""
-    headers = {**JSON, "Idempotency-Key": key or uuid.uuid4().hex}
-    return client.post(url, fields, content_type="application/json", headers=headers)
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def on_hand(sku, bin_) -> int:

@@ -1,13 +1,12 @@
 """The pick scanner pages, driven as the kit's script drives them (JSON with an idempotency key) and
 without it: get work, walk the bins, refusals on the spot, keyed quantities, short pick, finish."""
 
-import uuid
 
 import pytest
-from django.test import Client
 
 from hub.orders.models import Order
 from tests import factories
+from tests.warehouse.scanning import logged_in, send
 from warehouse import stock
 from warehouse.models import StockLevel
 from warehouse.picking import services
@@ -15,20 +14,7 @@ from warehouse.picking.models import Picklist, PicklistOrder
 from warehouse.scanner import menu
 from warehouse.selectors import stock_drift
 
-JSON = {"Accept": "application/json"}
 HOME = "/scan/pick/"
-
-
-def send(client, url, key="", **fields):
-    """One scan or button press as scanner.js sends it: JSON, with a fresh idempotency key."""
-    headers = {**JSON, "Idempotency-Key": key or uuid.uuid4().hex}
-    return client.post(url, fields, content_type="application/json", headers=headers)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def level(sku, code: str) -> tuple[int, int]:

@@ -1,30 +1,16 @@
 """The dock's handover pages, driven as the kit's script drives them (JSON scans with idempotency keys)."""
 
-import uuid
 
 import pytest
-from django.test import Client
 
 from hub.orders.models import Order
 from tests import factories
+from tests.warehouse.scanning import logged_in as client_for
+from tests.warehouse.scanning import send
 from warehouse.models import ScanRequest
 from warehouse.scanner import menu
 from warehouse.shipping import packing
 from warehouse.shipping.models import Manifest, Shipment
-
-JSON = {"Accept": "application/json"}
-
-
-def send(client, url, key="", **fields):
-    """One scan or button press as scanner.js sends it: JSON, with a fresh idempotency key."""
-    headers = {**JSON, "Idempotency-Key": key or uuid.uuid4().hex}
-    return client.post(url, fields, content_type="application/json", headers=headers)
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def status_of(channel_order_id: str) -> str:

@@ -2,29 +2,15 @@
 without it: scan the order or picklist, every unit into the box (anything unexpected refused), choose the
 box, weigh it, the courier and its AWB, finish, and print the invoice and the label."""
 
-import uuid
 
 import pytest
-from django.test import Client
 
 from hub.orders.models import Order
 from tests import factories
+from tests.warehouse.scanning import logged_in, send
 from warehouse.shipping.models import BoxSize, Courier, Shipment, ShipmentItem
 
-JSON = {"Accept": "application/json"}
 HOME = "/scan/pack/"
-
-
-def send(client, url, key="", **fields):
-    """One scan or button press as scanner.js sends it: JSON, with a fresh idempotency key."""
-    headers = {**JSON, "Idempotency-Key": key or uuid.uuid4().hex}
-    return client.post(url, fields, content_type="application/json", headers=headers)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
